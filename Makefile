@@ -1,0 +1,44 @@
+# Task runner. A new user needs only `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+SAMPLE := examples/sample_building.ifc
+
+.PHONY: install dev demo test lint sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)   ## the venv with the package, editable
+
+dev: $(DEVSTAMP)
+
+demo: $(STAMP)      ## take off the sample building into out/
+	@mkdir -p out
+	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.xlsx
+	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.csv
+	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.json
+	@echo "Reports written to out/"
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check embodied tests examples bench
+
+test: $(DEVSTAMP) lint  ## the whole suite
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)    ## regenerate examples/sample_building.ifc
+	$(BIN)/python examples/make_sample.py $(SAMPLE)
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""Errors raised by embodied.
+
+One root, so a caller can catch everything embodied raises on purpose::
+
+    EmbodiedError            every deliberate failure; has .message and .hint
+    ├── InputError           the input (a model file, an option) cannot be used  -> exit 2
+    │   └── ModelReadError   an IFC file that is missing, empty, not IFC, truncated or of an unknown schema
+    └── OutputError          an output file cannot be written                     -> exit 2
+
+``embodied.cli`` maps them to exit codes in one place (``EXIT_CODES``); anything else is a bug and
+shows its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EmbodiedError(Exception):
+    """Root of the errors embodied raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The message and hint on one line, for stderr."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InputError(EmbodiedError):
+    """The input cannot be used as given."""
+
+
+class ModelReadError(InputError):
+    """An IFC model cannot be read; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {problem}", hint=hint)
+        self.path = Path(path)
+        self.problem = problem
+
+
+class OutputError(EmbodiedError):
+    """An output file cannot be written."""

@@ -1,0 +1,189 @@
+"""Reading stage: open an IFC model (.ifc or .ifczip), refuse bad files with one clear line, and
+fix the model's units once.
+
+Checks done before ifcopenshell sees the file, because ifcopenshell opens some bad files without
+complaint (a truncated file loads whatever entities came before the cut):
+
+- the file exists, is not empty, and starts with the STEP header ``ISO-10303-21;``;
+- it ends with the trailer ``END-ISO-10303-21;`` (else it was truncated);
+- its ``FILE_SCHEMA`` is IFC2X3, IFC4 or IFC4X3 (any addendum ifcopenshell knows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.util.unit
+
+from embodied.errors import ModelReadError
+from embodied.records import ModelInfo
+from embodied.units import UnitScales
+
+SUPPORTED_FAMILIES = ("IFC2X3", "IFC4", "IFC4X3")
+_HEADER = b"ISO-10303-21;"
+_TRAILER = b"END-ISO-10303-21;"
+_SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
+_PEEK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """An opened model: the ifcopenshell file (for the take-off stage only) and what we know of it."""
+
+    file: Any  # ifcopenshell.file
+    info: ModelInfo
+
+
+def schema_family(identifier: str) -> str | None:
+    """'IFC4X3_ADD2' -> 'IFC4X3', 'IFC2X3' -> 'IFC2X3', 'IFC4' -> 'IFC4'; None when not supported."""
+    ident = identifier.upper()
+    for family in sorted(SUPPORTED_FAMILIES, key=len, reverse=True):
+        if ident == family or ident.startswith(family + "_"):
+            return family
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _head_and_tail(path: Path) -> tuple[bytes, bytes, int]:
+    """First and last bytes of the STEP text (inside the archive for .ifczip) and its size."""
+    if path.suffix.lower() == ".ifczip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [i for i in archive.infolist() if i.filename.lower().endswith(".ifc")]
+                if not members:
+                    raise ModelReadError(path, "the .ifczip archive holds no .ifc file")
+                with archive.open(members[0]) as fh:
+                    data = fh.read()
+        except zipfile.BadZipFile as exc:
+            raise ModelReadError(path, f"not a valid .ifczip archive ({exc})") from exc
+        except NotImplementedError as exc:  # e.g. Deflate64
+            raise ModelReadError(path, f"the .ifczip uses an unsupported compression ({exc})") from exc
+        return data[:_PEEK], data[-_PEEK:], len(data)
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_PEEK)
+        fh.seek(max(0, size - _PEEK))
+        tail = fh.read()
+    return head, tail, size
+
+
+def check_file(path: Path) -> str:
+    """Raise ModelReadError unless `path` looks like a whole IFC file; return its schema identifier."""
+    if not path.exists():
+        raise ModelReadError(path, "file not found")
+    if path.is_dir():
+        raise ModelReadError(path, "is a directory, not an IFC file")
+    if path.stat().st_size == 0:
+        raise ModelReadError(path, "file is empty")
+    head, tail, _ = _head_and_tail(path)
+    if not head.strip():
+        raise ModelReadError(path, "file is empty")
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_HEADER):
+        if head.lstrip().startswith(b"<"):
+            raise ModelReadError(path, "is XML; only IFC STEP files (.ifc, .ifczip) are read")
+        raise ModelReadError(path, "not an IFC file (no ISO-10303-21 header)")
+    match = _SCHEMA_RE.search(head)
+    if not match:
+        raise ModelReadError(path, "no FILE_SCHEMA in the IFC header")
+    identifier = match.group(1).decode("ascii", "replace").strip()
+    if schema_family(identifier) is None:
+        raise ModelReadError(
+            path,
+            f"unknown or unsupported IFC schema {identifier!r}",
+            hint="supported: " + ", ".join(SUPPORTED_FAMILIES),
+        )
+    if _TRAILER not in tail:
+        raise ModelReadError(path, "file is truncated (no END-ISO-10303-21; at its end)")
+    return identifier
+
+
+def open_model(path: Path | str) -> Model:
+    """Open an IFC model after checking it; every failure is a ModelReadError naming the file."""
+    path = Path(path)
+    check_file(path)
+    try:
+        file = ifcopenshell.open(str(path))
+    except ifcopenshell.SchemaError as exc:
+        raise ModelReadError(path, f"unsupported IFC schema ({exc})") from exc
+    except (ifcopenshell.Error, OSError, RuntimeError) as exc:
+        raise ModelReadError(path, f"cannot be parsed as IFC ({exc})") from exc
+    family = schema_family(file.schema_identifier) or schema_family(file.schema)
+    if family is None:
+        raise ModelReadError(path, f"unsupported IFC schema {file.schema_identifier!r}")
+    if not file.by_type("IfcProject"):
+        raise ModelReadError(path, "has no IfcProject, so its units are unknown")
+    info = ModelInfo(
+        path=str(path),
+        sha256=_sha256(path),
+        size_bytes=path.stat().st_size,
+        schema=family,
+        schema_identifier=file.schema_identifier,
+        authoring_app=_authoring_app(file),
+        units=unit_scales(file),
+    )
+    return Model(file=file, info=info)
+
+
+def _authoring_app(file: Any) -> str | None:
+    apps = file.by_type("IfcApplication")
+    if apps:
+        app = apps[0]
+        return " ".join(str(p) for p in (app.ApplicationFullName, app.Version) if p) or None
+    system = getattr(file.header.file_name, "originating_system", None)
+    return str(system) if system else None
+
+
+def _declared(file: Any, unit_type: str) -> bool:
+    return ifcopenshell.util.unit.get_project_unit(file, unit_type) is not None
+
+
+def unit_scales(file: Any) -> UnitScales:
+    """SI scales of the project's units. Undeclared area/volume units are derived from the length
+    unit, an undeclared mass unit is the kilogram (IFC's default); each such choice is recorded."""
+    calc = ifcopenshell.util.unit.calculate_unit_scale
+    assumed: list[str] = []
+    if not _declared(file, "LENGTHUNIT"):
+        assumed.append("no length unit declared: metre assumed")
+    length = calc(file, "LENGTHUNIT")
+    if _declared(file, "AREAUNIT"):
+        area = calc(file, "AREAUNIT")
+    else:
+        area = length**2
+        assumed.append("no area unit declared: the square of the length unit assumed")
+    if _declared(file, "VOLUMEUNIT"):
+        volume = calc(file, "VOLUMEUNIT")
+    else:
+        volume = length**3
+        assumed.append("no volume unit declared: the cube of the length unit assumed")
+    # ifcopenshell measures mass against the gram (IFC's SI mass unit is GRAM, prefixed KILO).
+    mass = calc(file, "MASSUNIT") / 1000.0 if _declared(file, "MASSUNIT") else 1.0
+    try:
+        density = (
+            calc(file, "MASSDENSITYUNIT") / 1000.0 if _declared(file, "MASSDENSITYUNIT") else 1.0
+        )
+    except ValueError:  # IFC2X3 files may lack the enum value in odd exports
+        density = 1.0
+    unit = ifcopenshell.util.unit.get_project_unit(file, "LENGTHUNIT")
+    name = ifcopenshell.util.unit.get_full_unit_name(unit) if unit is not None else "METRE"
+    return UnitScales(
+        length_m=length,
+        area_m2=area,
+        volume_m3=volume,
+        mass_kg=mass,
+        mass_density_kg_m3=density,
+        length_name=str(name),
+        assumed=tuple(assumed),
+    )

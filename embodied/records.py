@@ -1,0 +1,157 @@
+"""Typed records passed between the stages. Frozen, slotted, SI units in the field names.
+
+A record never holds an ifcopenshell object: GlobalIds, strings and floats only, so every stage
+after reading can be tested without a model. "Not known" is ``None``, never ``0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from embodied.units import UnitScales
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What was read, for the report's provenance block."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    schema: str  # IFC2X3, IFC4, IFC4X3 (family)
+    schema_identifier: str  # as written in the file, e.g. IFC4X3_ADD2
+    authoring_app: str | None
+    units: UnitScales
+
+
+class VolumeOrigin(StrEnum):
+    """Where an element's volume came from, in order of preference."""
+
+    BASE = "base"  # a base quantity written by the authoring tool (net preferred)
+    PROFILE = "profile"  # profile area x member length
+    GEOMETRY = "geometry"  # the body solid, openings subtracted
+    PARTS = "parts"  # the element is decomposed: its parts carry the quantities
+    NONE = "none"  # no volume could be found
+
+
+class SplitMethod(StrEnum):
+    """How an element's quantity was shared among its material parts."""
+
+    WHOLE = "whole"  # a single material takes everything
+    LAYER_THICKNESS = "layer_thickness"
+    PROFILE_AREA = "profile_area"
+    FRACTION = "fraction"  # IfcMaterialConstituent.Fraction
+    CONSTITUENT_QUANTITY = "constituent_quantity"  # per-constituent width/volume in the quantity set
+    EQUAL = "equal"  # an assumption, flagged
+
+
+class ProblemKind(StrEnum):
+    NO_MATERIAL = "no_material"
+    NO_QUANTITY = "no_quantity"
+    ASSUMPTION = "assumption"
+    DISAGREEMENT = "quantity_disagreement"
+    GEOMETRY = "geometry"
+    DENSITY = "density"
+    UNITS = "units"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the user must see: an assumption made, or a quantity or material that is missing."""
+
+    kind: ProblemKind
+    message: str
+    global_id: str | None = None
+    ifc_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TakeoffRow:
+    """One element x one material part. Volume and mass are this part's share; area, length and
+    count describe the whole element and repeat on each of its parts (do not sum them over parts)."""
+
+    global_id: str
+    ifc_class: str
+    name: str | None
+    type_name: str | None
+    storey: str | None
+    material: str | None
+    material_set: str | None
+    material_kind: str | None  # IfcMaterial, IfcMaterialLayerSet, ... or None
+    material_source: str | None  # "occurrence" or "type"
+    layer_index: int | None  # 1-based position of the layer/profile/constituent in its set
+    layer_thickness_m: float | None
+    share: float | None  # fraction of the element's volume given to this part
+    split_method: SplitMethod | None
+    quantity_source: str  # e.g. "base:Qto_WallBaseQuantities.NetVolume; layer 2/3 by thickness"
+    volume_origin: VolumeOrigin
+    volume_m3: float | None
+    area_m2: float | None
+    length_m: float | None
+    count: float | None
+    mass_kg: float | None
+    density_kg_m3: float | None
+    mass_source: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeCheck:
+    """Base-quantity volume against geometry volume for one element."""
+
+    global_id: str
+    ifc_class: str
+    name: str | None
+    base_quantity: str  # which base quantity, e.g. "Qto_SlabBaseQuantities.NetVolume"
+    base_volume_m3: float
+    geometry_volume_m3: float
+
+    @property
+    def difference(self) -> float:
+        """(base - geometry) / geometry; infinite when the geometry volume is zero."""
+        if self.geometry_volume_m3 == 0:
+            return float("inf") if self.base_volume_m3 else 0.0
+        return (self.base_volume_m3 - self.geometry_volume_m3) / self.geometry_volume_m3
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """Elements of one class left out of the take-off on purpose, and why."""
+
+    ifc_class: str
+    count: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakeoffResult:
+    model: ModelInfo
+    rows: tuple[TakeoffRow, ...]
+    problems: tuple[Problem, ...]
+    checks: tuple[VolumeCheck, ...]
+    excluded: tuple[Excluded, ...]
+    tolerance: float  # relative difference above which a check is a disagreement
+    geometry_used: bool
+    settings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def disagreements(self) -> tuple[VolumeCheck, ...]:
+        return tuple(c for c in self.checks if abs(c.difference) > self.tolerance)
+
+    @property
+    def element_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.global_id for r in self.rows))
+
+    def elements_with(self, kind: ProblemKind) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.global_id for p in self.problems if p.kind is kind and p.global_id))
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "elements_read": len(self.element_ids),
+            "rows_written": len(self.rows),
+            "elements_without_material": len(self.elements_with(ProblemKind.NO_MATERIAL)),
+            "elements_without_quantity": len(self.elements_with(ProblemKind.NO_QUANTITY)),
+            "quantity_disagreements": len(self.disagreements),
+            "elements_excluded_by_class": sum(e.count for e in self.excluded),
+        }

@@ -1,0 +1,14 @@
+"""Take-off stage: per element and per material part, SI quantities with their source.
+
+``run(model)`` is the stage's entry point; its modules are:
+
+- ``select``     which elements are physical, which are containers of parts, which are left out;
+- ``materials``  an element's material parts and how its volume is shared among them;
+- ``quantities`` base quantities (``Qto_*BaseQuantities``, IFC2X3-era ``BaseQuantities``) in SI;
+- ``geometry``   body-solid volumes from ifcopenshell.geom, openings subtracted, many cores;
+- ``core``       the composer: picks each element's volume, shares it, adds mass and notes.
+"""
+
+from embodied.takeoff.core import run
+
+__all__ = ["run"]

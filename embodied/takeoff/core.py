@@ -1,0 +1,346 @@
+"""The take-off composer: one row per element x material part, every number with its source.
+
+An element's volume, in order of preference:
+
+1. a base quantity (net volume, else gross volume);
+2. for a profile-set member: profile area x member length (base ``Length`` or extrusion depth);
+3. the body geometry's volume (closed solids only, openings subtracted);
+4. none: the element is still written, with a note and a ``no_quantity`` problem.
+
+Whenever geometry is computed it cross-checks (1) and (2): every pair is kept as a ``VolumeCheck``,
+and those differing by more than the tolerance are disagreements (likely model defects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ifcopenshell.util.element
+import ifcopenshell.util.shape
+
+from embodied.reading import Model
+from embodied.records import (
+    Problem,
+    ProblemKind,
+    SplitMethod,
+    TakeoffResult,
+    TakeoffRow,
+    VolumeCheck,
+    VolumeOrigin,
+)
+from embodied.takeoff import geometry as geom
+from embodied.takeoff import materials as mats
+from embodied.takeoff import quantities as qtys
+from embodied.takeoff.select import select
+from embodied.units import UnitScales
+
+DEFAULT_TOLERANCE = 0.05
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def run(
+    model: Model,
+    *,
+    use_geometry: bool = True,
+    tolerance: float = DEFAULT_TOLERANCE,
+    threads: int | None = None,
+    on_progress: Progress | None = None,
+) -> TakeoffResult:
+    file, units = model.file, model.info.units
+    selection = select(file)
+    problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
+    volumes: dict[int, geom.GeometryVolume] = {}
+    if use_geometry:
+        wanted = list(selection.counted) + [c for c, _ in selection.containers]
+        total = len(wanted)
+        volumes = geom.volumes(
+            file,
+            wanted,
+            threads=threads,
+            on_progress=(lambda done: on_progress("geometry", done, total)) if on_progress else None,
+        )
+    taker = _Taker(units, volumes, use_geometry, tolerance, problems)
+    rows: list[TakeoffRow] = []
+    total = len(selection.counted)
+    for done, element in enumerate(selection.counted, start=1):
+        rows.extend(taker.element_rows(element))
+        if on_progress is not None:
+            on_progress("elements", done, total)
+    for container, parts in selection.containers:
+        rows.append(taker.container_row(container, parts))
+    return TakeoffResult(
+        model=model.info,
+        rows=tuple(rows),
+        problems=tuple(problems),
+        checks=tuple(taker.checks),
+        excluded=selection.excluded,
+        tolerance=tolerance,
+        geometry_used=use_geometry,
+        settings={"use_geometry": use_geometry, "tolerance": tolerance},
+    )
+
+
+def storey_of(element: Any) -> str | None:
+    """Name of the building storey holding the element, directly, through a space, or through the
+    whole it is a part of."""
+    current = element
+    for _ in range(64):  # bounded: a malformed model may loop
+        container = ifcopenshell.util.element.get_container(current)
+        if container is not None:
+            spatial = container
+            for _ in range(64):
+                if spatial is None or spatial.is_a("IfcBuildingStorey"):
+                    break
+                spatial = ifcopenshell.util.element.get_aggregate(spatial)
+            return spatial.Name if spatial is not None else None
+        current = ifcopenshell.util.element.get_aggregate(current)
+        if current is None:
+            return None
+    return None
+
+
+def _fmt_pct(x: float) -> str:
+    return f"{x * 100:+.1f} %"
+
+
+class _Taker:
+    """Per-element work; holds the run's shared state (geometry volumes, checks, problems)."""
+
+    def __init__(
+        self,
+        units: UnitScales,
+        volumes: dict[int, geom.GeometryVolume],
+        use_geometry: bool,
+        tolerance: float,
+        problems: list[Problem],
+    ) -> None:
+        self.units = units
+        self.volumes = volumes
+        self.use_geometry = use_geometry
+        self.tolerance = tolerance
+        self.problems = problems
+        self.checks: list[VolumeCheck] = []
+        self._profile_areas: dict[int, float | None] = {}
+        self._density_reported: set[str] = set()
+
+    # -- identity ---------------------------------------------------------------------------
+    def _identity(self, element: Any) -> dict[str, Any]:
+        element_type = ifcopenshell.util.element.get_type(element)
+        return {
+            "global_id": element.GlobalId,
+            "ifc_class": element.is_a(),
+            "name": element.Name,
+            "type_name": element_type.Name if element_type is not None else None,
+            "storey": storey_of(element),
+        }
+
+    def _problem(self, kind: ProblemKind, message: str, ident: dict[str, Any]) -> None:
+        self.problems.append(Problem(kind, message, ident["global_id"], ident["ifc_class"]))
+
+    # -- quantities -------------------------------------------------------------------------
+    def _profile_area(self, profile: Any) -> float | None:
+        if profile.id() not in self._profile_areas:
+            self._profile_areas[profile.id()] = geom.profile_area_m2(profile)
+        return self._profile_areas[profile.id()]
+
+    def _length(self, element: Any, base: qtys.BaseQuantities) -> tuple[float | None, str | None]:
+        if base.length is not None:
+            return base.length.value, f"base:{base.length.label}"
+        extrusions = ifcopenshell.util.shape.get_extrusions(element) or []
+        if len(extrusions) == 1 and extrusions[0].Depth:
+            return float(extrusions[0].Depth) * self.units.length_m, "body extrusion depth"
+        return None, None
+
+    def _area(self, element: Any, base: qtys.BaseQuantities) -> tuple[float | None, str | None]:
+        if base.area is not None:
+            return base.area.value, f"base:{base.area.label}"
+        width = getattr(element, "OverallWidth", None)
+        height = getattr(element, "OverallHeight", None)
+        if width and height:
+            return float(width) * float(height) * self.units.length_m**2, "OverallWidth × OverallHeight"
+        return None, None
+
+    def _geometry(self, element: Any) -> geom.GeometryVolume | None:
+        return self.volumes.get(element.id())
+
+    # -- rows -------------------------------------------------------------------------------
+    def element_rows(self, element: Any) -> list[TakeoffRow]:
+        ident = self._identity(element)
+        base = qtys.read(element, self.units)
+        resolution = mats.resolve(element, self.units)
+        notes: list[str] = list(base.ignored)
+        length, length_source = self._length(element, base)
+        area, area_source = self._area(element, base)
+        geometry = self._geometry(element)
+        geometry_volume = geometry.volume_m3 if geometry is not None else None
+
+        profile_areas: tuple[float | None, ...] = ()
+        if resolution.parts and resolution.parts[0].profile is not None:
+            profile_areas = tuple(self._profile_area(p.profile) for p in resolution.parts)
+
+        volume: float | None = None
+        origin = VolumeOrigin.NONE
+        source = "none"
+        if base.volume is not None:
+            volume, origin = base.volume.value, VolumeOrigin.BASE
+            source = f"base:{base.volume.label}"
+        elif profile_areas and all(profile_areas) and length:
+            area_total = sum(a or 0.0 for a in profile_areas)
+            volume, origin = area_total * length, VolumeOrigin.PROFILE
+            source = f"profile:area {area_total:.6f} m² × length {length:.4f} m ({length_source})"
+        elif geometry_volume is not None:
+            volume, origin = geometry_volume, VolumeOrigin.GEOMETRY
+            source = "geometry:body solid, openings subtracted"
+
+        if origin in (VolumeOrigin.BASE, VolumeOrigin.PROFILE) and geometry_volume is not None:
+            check = VolumeCheck(
+                global_id=ident["global_id"],
+                ifc_class=ident["ifc_class"],
+                name=ident["name"],
+                base_quantity=source.split(":", 1)[1] if origin is VolumeOrigin.BASE else "profile area × length",
+                base_volume_m3=float(volume or 0.0),
+                geometry_volume_m3=geometry_volume,
+            )
+            self.checks.append(check)
+            if abs(check.difference) > self.tolerance:
+                notes.append(
+                    f"{origin.value} volume {volume:.4f} m³ differs from geometry {geometry_volume:.4f} m³ "
+                    f"by {_fmt_pct(check.difference)}: listed as a disagreement"
+                )
+        if volume is None:
+            reason = self._no_volume_reason(element, geometry)
+            notes.append(reason)
+            self._problem(ProblemKind.NO_QUANTITY, reason, ident)
+        elif geometry is not None and geometry.note and origin is not VolumeOrigin.GEOMETRY:
+            notes.append(geometry.note)
+
+        count = base.count.value if base.count is not None else 1.0
+        common = dict(
+            ident,
+            area_m2=area,
+            length_m=length,
+            count=count,
+            volume_origin=origin,
+        )
+        if not resolution.parts:
+            message = (
+                "no material associated (occurrence or type)"
+                if resolution.kind is None
+                else f"{resolution.kind} holds no materials"
+            )
+            self._problem(ProblemKind.NO_MATERIAL, message, ident)
+            mass, mass_source = (base.weight.value, f"base:{base.weight.label}") if base.weight else (None, None)
+            return [
+                TakeoffRow(
+                    **common,
+                    material=None,
+                    material_set=None,
+                    material_kind=resolution.kind,
+                    material_source=resolution.source,
+                    layer_index=None,
+                    layer_thickness_m=None,
+                    share=None,
+                    split_method=None,
+                    quantity_source=source,
+                    volume_m3=volume,
+                    mass_kg=mass,
+                    density_kg_m3=None,
+                    mass_source=mass_source,
+                    note="; ".join([*notes, message]),
+                )
+            ]
+        split = mats.split(resolution, base.complex, profile_areas)
+        if split.assumption:
+            self._problem(ProblemKind.ASSUMPTION, split.assumption, ident)
+        rows = []
+        for part, share, detail in zip(resolution.parts, split.shares, split.detail, strict=True):
+            part_notes = list(notes)
+            part_volume = volume * share if volume is not None else None
+            if split.method is SplitMethod.LAYER_THICKNESS and not part.thickness_m:
+                part_notes.append("layer of zero thickness (membrane?): no volume")
+            if part.material is None:
+                part_notes.append("layer without material (e.g. air gap)")
+            if split.assumption:
+                part_notes.append(split.assumption)
+            mass, density, mass_source = self._mass(part, part_volume, share, base, part_notes)
+            rows.append(
+                TakeoffRow(
+                    **common,
+                    material=part.material,
+                    material_set=resolution.set_name,
+                    material_kind=resolution.kind,
+                    material_source=resolution.source,
+                    layer_index=part.index,
+                    layer_thickness_m=part.thickness_m,
+                    share=share,
+                    split_method=split.method,
+                    quantity_source=f"{source}; {detail}" if detail else source,
+                    volume_m3=part_volume,
+                    mass_kg=mass,
+                    density_kg_m3=density,
+                    mass_source=mass_source,
+                    note="; ".join(dict.fromkeys(part_notes)),
+                )
+            )
+        return rows
+
+    def _mass(
+        self,
+        part: mats.MaterialPart,
+        volume: float | None,
+        share: float,
+        base: qtys.BaseQuantities,
+        notes: list[str],
+    ) -> tuple[float | None, float | None, str | None]:
+        if part.density_note:
+            notes.append(part.density_note)
+        if part.density_kg_m3 is not None and volume is not None:
+            return volume * part.density_kg_m3, part.density_kg_m3, "volume × model MassDensity"
+        if base.weight is not None:
+            tag = f"base:{base.weight.label}" + (f" × share {share:.4f}" if share != 1.0 else "")
+            return base.weight.value * share, None, tag
+        return None, part.density_kg_m3, None
+
+    def _no_volume_reason(self, element: Any, geometry: geom.GeometryVolume | None) -> str:
+        if geometry is not None and geometry.note:
+            return f"no base volume; {geometry.note}"
+        if getattr(element, "Representation", None) is None:
+            return "no base volume and no body geometry"
+        if not self.use_geometry:
+            return "no base volume (geometry not computed: --no-geometry)"
+        return "no base volume; the geometry kernel gave no body solid"
+
+    def container_row(self, element: Any, parts: tuple[Any, ...]) -> TakeoffRow:
+        ident = self._identity(element)
+        classes = sorted({p.is_a() for p in parts})
+        note = f"decomposed into {len(parts)} parts ({', '.join(classes)}): quantities are counted in the parts"
+        geometry = self._geometry(element)
+        if geometry is not None and geometry.volume_m3:
+            extra = (
+                f"the whole also has its own body geometry ({geometry.volume_m3:.4f} m³), not counted: "
+                "check the model for double modelling"
+            )
+            note += "; " + extra
+            self._problem(ProblemKind.ASSUMPTION, extra, ident)
+        return TakeoffRow(
+            **ident,
+            material=None,
+            material_set=None,
+            material_kind=None,
+            material_source=None,
+            layer_index=None,
+            layer_thickness_m=None,
+            share=None,
+            split_method=None,
+            quantity_source="parts",
+            volume_origin=VolumeOrigin.PARTS,
+            volume_m3=None,
+            area_m2=None,
+            length_m=None,
+            count=1.0,
+            mass_kg=None,
+            density_kg_m3=None,
+            mass_source=None,
+            note=note,
+        )

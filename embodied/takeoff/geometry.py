@@ -1,0 +1,121 @@
+"""Volumes from the body geometry, computed by ifcopenshell.geom (openings subtracted).
+
+The iterator runs on every core. A volume is only trusted from a closed triangle mesh: each edge of
+a closed mesh is shared by exactly two triangles (after welding coincident vertices). An open mesh,
+such as a surface-modelled window or a furniture block of loose faces, gives no volume and says so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.geom
+import ifcopenshell.util.shape
+import numpy as np
+import shapely
+from shapely.ops import polygonize
+
+WELD_DECIMALS = 6  # coordinates in metres: vertices within a micrometre are one
+# Curves are meshed finely enough that a round column's volume is within 0.2 % (the kernel's default
+# 0.5 rad makes 13-gons, 3.8 % short); profile outlines, which are cheap, finer still.
+SOLID_DEFLECTION = (0.1, 0.0005)  # (angular rad, linear m)
+PROFILE_DEFLECTION = (0.01, 0.00001)
+
+
+@dataclass(frozen=True, slots=True)
+class GeometryVolume:
+    volume_m3: float | None  # None when the mesh is not a closed solid
+    note: str = ""
+
+
+def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION) -> Any:
+    settings = ifcopenshell.geom.settings()
+    settings.set("weld-vertices", True)
+    settings.set("mesher-angular-deflection", deflection[0])
+    settings.set("mesher-linear-deflection", deflection[1])
+    return settings
+
+
+def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
+    """True when every edge of the triangle mesh borders exactly two triangles."""
+    if len(faces) == 0:
+        return False
+    points = np.round(verts.reshape(-1, 3), WELD_DECIMALS)
+    _, welded = np.unique(points, axis=0, return_inverse=True)
+    tri = welded.reshape(-1)[faces.reshape(-1, 3)]
+    tri = tri[(tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])]
+    edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    return bool(len(counts)) and bool(np.all(counts == 2))
+
+
+def shape_volume(geometry: Any) -> GeometryVolume:
+    verts = np.asarray(geometry.verts, dtype=float)
+    faces = np.asarray(geometry.faces, dtype=np.int64)
+    if len(faces) == 0:
+        return GeometryVolume(None, "body geometry has no faces")
+    if not is_closed(verts, faces):
+        return GeometryVolume(None, "body geometry is not a closed solid: no volume from geometry")
+    return GeometryVolume(abs(float(ifcopenshell.util.shape.get_volume(geometry))))
+
+
+def volumes(
+    file: Any,
+    elements: Iterable[Any],
+    *,
+    threads: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[int, GeometryVolume]:
+    """Geometry volume by element step id for each element that has a body representation.
+
+    Elements the geometry kernel cannot process, or that have no body, are absent from the result.
+    `on_progress` is called with the number of shapes done so far.
+    """
+    include = [e for e in elements if getattr(e, "Representation", None) is not None]
+    if not include:
+        return {}
+    threads = threads or multiprocessing.cpu_count()
+    iterator = ifcopenshell.geom.iterator(_settings(), file, threads, include=include)
+    result: dict[int, GeometryVolume] = {}
+    if not iterator.initialize():
+        return result
+    while True:
+        shape = iterator.get()
+        result[shape.id] = shape_volume(shape.geometry)
+        if on_progress is not None:
+            on_progress(len(result))
+        if not iterator.next():
+            break
+    return result
+
+
+def profile_area_m2(profile: Any) -> float | None:
+    """Area of an IfcProfileDef in m², from the outline ifcopenshell draws for it.
+
+    The outline comes back as edges (outer boundary and voids); the area is the even-odd union of
+    the rings they close, so a hollow section's void is subtracted. None when it cannot be drawn.
+    """
+    try:
+        shape = ifcopenshell.geom.create_shape(_settings(PROFILE_DEFLECTION), profile)
+    except (RuntimeError, ValueError, ifcopenshell.Error):
+        return None
+    verts = np.asarray(shape.verts, dtype=float).reshape(-1, 3)[:, :2]
+    edges = np.asarray(shape.edges, dtype=np.int64).reshape(-1, 2)
+    if len(edges) == 0:
+        return None
+    lines = [shapely.LineString([verts[a], verts[b]]) for a, b in edges if a != b]
+    faces = list(polygonize(lines))
+    if not faces:
+        return None
+    # polygonize returns every face of the planar graph, voids included; a face is material when
+    # it lies inside an odd number of rings, which the symmetric difference of the shells gives.
+    shells = [shapely.Polygon(f.exterior) for f in faces]
+    region = shells[0]
+    for shell in shells[1:]:
+        region = region.symmetric_difference(shell)
+    area = float(region.area)
+    return area if area > 0 else None

@@ -1,0 +1,76 @@
+"""Which IfcElements the take-off counts.
+
+Counted: every physical element: built elements (``IfcBuiltElement`` in IFC4X3,
+``IfcBuildingElement`` before), members, plates, coverings, railings, windows, doors, element
+components (reinforcing bars, fasteners, accessories), furnishing, distribution (MEP), transport and
+civil elements, proxies.
+
+Left out, with the reason written into the result: features (openings, projections, surface
+features: they shape their host's geometry), virtual elements, and geographic elements (terrain,
+trees: not building products). Spatial elements, annotations and grids are not IfcElements at all.
+
+An element decomposed (IfcRelAggregates) into physical parts, such as an IfcElementAssembly, a roof
+made of slabs, a stair of flights or a wall of IfcBuildingElementParts, is a container: its parts are
+counted and it is listed once with quantity source ``parts``, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from embodied.records import Excluded
+
+EXCLUDED_CLASSES: dict[str, str] = {
+    "IfcFeatureElement": "feature (opening, projection or surface feature): part of its host's geometry",
+    "IfcVirtualElement": "virtual element: no physical existence",
+    "IfcGeographicElement": "geographic element (terrain, vegetation): not a building product",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    counted: tuple[Any, ...]  # elements whose own quantities are taken off
+    containers: tuple[tuple[Any, tuple[Any, ...]], ...]  # (container, its physical parts)
+    excluded: tuple[Excluded, ...]
+
+
+def _exclusion(element: Any) -> str | None:
+    for ifc_class, reason in EXCLUDED_CLASSES.items():
+        try:
+            if element.is_a(ifc_class):
+                return reason
+        except RuntimeError:  # class absent from this schema
+            continue
+    return None
+
+
+def physical_parts(element: Any) -> tuple[Any, ...]:
+    """The element's aggregated parts that are physical elements themselves."""
+    parts: list[Any] = []
+    for rel in getattr(element, "IsDecomposedBy", None) or ():
+        if not rel.is_a("IfcRelAggregates"):
+            continue
+        parts.extend(p for p in rel.RelatedObjects if p.is_a("IfcElement") and _exclusion(p) is None)
+    return tuple(parts)
+
+
+def select(file: Any) -> Selection:
+    counted: list[Any] = []
+    containers: list[tuple[Any, tuple[Any, ...]]] = []
+    left_out: Counter[tuple[str, str]] = Counter()
+    for element in file.by_type("IfcElement"):
+        reason = _exclusion(element)
+        if reason is not None:
+            left_out[(element.is_a(), reason)] += 1
+            continue
+        parts = physical_parts(element)
+        if parts:
+            containers.append((element, parts))
+        else:
+            counted.append(element)
+    excluded = tuple(
+        Excluded(ifc_class=cls, count=n, reason=reason) for (cls, reason), n in sorted(left_out.items())
+    )
+    return Selection(counted=tuple(counted), containers=tuple(containers), excluded=excluded)
