@@ -171,9 +171,7 @@ def unit_scales(file: Any) -> UnitScales:
     # ifcopenshell measures mass against the gram (IFC's SI mass unit is GRAM, prefixed KILO).
     mass = calc(file, "MASSUNIT") / 1000.0 if _declared(file, "MASSUNIT") else 1.0
     try:
-        density = (
-            calc(file, "MASSDENSITYUNIT") / 1000.0 if _declared(file, "MASSDENSITYUNIT") else 1.0
-        )
+        density = calc(file, "MASSDENSITYUNIT") / 1000.0 if _declared(file, "MASSDENSITYUNIT") else 1.0
     except ValueError:  # IFC2X3 files may lack the enum value in odd exports
         density = 1.0
     unit = ifcopenshell.util.unit.get_project_unit(file, "LENGTHUNIT")

@@ -94,6 +94,8 @@ class TakeoffRow:
     density_kg_m3: float | None
     mass_source: str | None
     note: str = ""
+    area_source: str | None = None
+    length_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,10 +43,13 @@ def run(
     model: Model,
     *,
     use_geometry: bool = True,
+    prefer_geometry: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     threads: int | None = None,
     on_progress: Progress | None = None,
 ) -> TakeoffResult:
+    """Take off `model`. `prefer_geometry` uses the geometry volume, where there is one, even when
+    a base quantity exists (the check against the base quantity is still recorded)."""
     file, units = model.file, model.info.units
     selection = select(file)
     problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
@@ -61,6 +64,7 @@ def run(
             on_progress=(lambda done: on_progress("geometry", done, total)) if on_progress else None,
         )
     taker = _Taker(units, volumes, use_geometry, tolerance, problems)
+    taker.prefer_geometry = prefer_geometry and use_geometry
     rows: list[TakeoffRow] = []
     total = len(selection.counted)
     for done, element in enumerate(selection.counted, start=1):
@@ -77,7 +81,7 @@ def run(
         excluded=selection.excluded,
         tolerance=tolerance,
         geometry_used=use_geometry,
-        settings={"use_geometry": use_geometry, "tolerance": tolerance},
+        settings={"use_geometry": use_geometry, "prefer_geometry": prefer_geometry, "tolerance": tolerance},
     )
 
 
@@ -121,6 +125,7 @@ class _Taker:
         self.tolerance = tolerance
         self.problems = problems
         self.checks: list[VolumeCheck] = []
+        self.prefer_geometry = False
         self._profile_areas: dict[int, float | None] = {}
         self._density_reported: set[str] = set()
 
@@ -198,7 +203,9 @@ class _Taker:
                 global_id=ident["global_id"],
                 ifc_class=ident["ifc_class"],
                 name=ident["name"],
-                base_quantity=source.split(":", 1)[1] if origin is VolumeOrigin.BASE else "profile area × length",
+                base_quantity=source.split(":", 1)[1]
+                if origin is VolumeOrigin.BASE
+                else "profile area × length",
                 base_volume_m3=float(volume or 0.0),
                 geometry_volume_m3=geometry_volume,
             )
@@ -208,6 +215,10 @@ class _Taker:
                     f"{origin.value} volume {volume:.4f} m³ differs from geometry {geometry_volume:.4f} m³ "
                     f"by {_fmt_pct(check.difference)}: listed as a disagreement"
                 )
+            if self.prefer_geometry:
+                notes.append(f"geometry preferred to {source} ({volume:.4f} m³)")
+                volume, origin = geometry_volume, VolumeOrigin.GEOMETRY
+                source = "geometry:body solid, openings subtracted"
         if volume is None:
             reason = self._no_volume_reason(element, geometry)
             notes.append(reason)
@@ -222,6 +233,8 @@ class _Taker:
             length_m=length,
             count=count,
             volume_origin=origin,
+            area_source=area_source,
+            length_source=length_source,
         )
         if not resolution.parts:
             message = (
@@ -230,7 +243,9 @@ class _Taker:
                 else f"{resolution.kind} holds no materials"
             )
             self._problem(ProblemKind.NO_MATERIAL, message, ident)
-            mass, mass_source = (base.weight.value, f"base:{base.weight.label}") if base.weight else (None, None)
+            mass, mass_source = (
+                (base.weight.value, f"base:{base.weight.label}") if base.weight else (None, None)
+            )
             return [
                 TakeoffRow(
                     **common,
@@ -314,7 +329,9 @@ class _Taker:
     def container_row(self, element: Any, parts: tuple[Any, ...]) -> TakeoffRow:
         ident = self._identity(element)
         classes = sorted({p.is_a() for p in parts})
-        note = f"decomposed into {len(parts)} parts ({', '.join(classes)}): quantities are counted in the parts"
+        note = (
+            f"decomposed into {len(parts)} parts ({', '.join(classes)}): quantities are counted in the parts"
+        )
         geometry = self._geometry(element)
         if geometry is not None and geometry.volume_m3:
             extra = (

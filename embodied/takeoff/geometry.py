@@ -1,7 +1,8 @@
 """Volumes from the body geometry, computed by ifcopenshell.geom (openings subtracted).
 
 The iterator runs on every core. A volume is only trusted from a closed triangle mesh: each edge of
-a closed mesh is shared by exactly two triangles (after welding coincident vertices). An open mesh,
+a closed shell is shared by two triangles (after welding coincident vertices), and of several closed
+shells touching along a face (Revit writes one shell per layer) by an even number. An open mesh,
 such as a surface-modelled window or a furniture block of loose faces, gives no volume and says so.
 """
 
@@ -41,7 +42,8 @@ def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION) -> Any:
 
 
 def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
-    """True when every edge of the triangle mesh borders exactly two triangles."""
+    """True when every edge of the triangle mesh borders an even number (2, or 4 where closed shells
+    touch) of triangles: no edge is a free border."""
     if len(faces) == 0:
         return False
     points = np.round(verts.reshape(-1, 3), WELD_DECIMALS)
@@ -50,7 +52,7 @@ def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
     tri = tri[(tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])]
     edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
     _, counts = np.unique(edges, axis=0, return_counts=True)
-    return bool(len(counts)) and bool(np.all(counts == 2))
+    return bool(len(counts)) and bool(np.all(counts % 2 == 0))
 
 
 def shape_volume(geometry: Any) -> GeometryVolume:
