@@ -96,6 +96,7 @@ class TakeoffRow:
     note: str = ""
     area_source: str | None = None
     length_source: str | None = None
+    geometry_volume_m3: float | None = None  # the whole element's, for the cross-check; None if not closed
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,6 +235,7 @@ class _Taker:
             volume_origin=origin,
             area_source=area_source,
             length_source=length_source,
+            geometry_volume_m3=geometry_volume,
         )
         if not resolution.parts:
             message = (

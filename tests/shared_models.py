@@ -1,0 +1,34 @@
+"""Where the real models of ../shared/ifc are, and what to do when they are not there.
+
+Absent models skip the test with a reason on a developer's machine, and fail it under CI
+(``CI=true``), where their absence means the checkout is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_IFC = REPO.parent / "shared" / "ifc"
+
+
+def require(path: Path) -> Path:
+    if path.exists():
+        return path
+    message = f"real model {path} is absent"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (under CI it must be present)")
+    pytest.skip(message)
+
+
+def manifest() -> list[dict[str, Any]]:
+    """Entries of ../shared/ifc/manifest.json; empty when the folder is absent."""
+    path = SHARED_IFC / "manifest.json"
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8"))["files"])
