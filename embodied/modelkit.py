@@ -76,7 +76,7 @@ class IShape:
 
 
 class Where(TypedDict, total=False):
-    """Keywords every element helper takes."""
+    """Keywords the element helpers take (add_opening excepted)."""
 
     position: XYZ  # m, from the storey's origin (windows and doors: from the host wall's)
     angle_deg: float  # turn about z
@@ -113,6 +113,10 @@ def new_model(
     parent = ifcopenshell.api.context.add_context(model, context_type="Model")
     ifcopenshell.api.context.add_context(
         model, context_type="Model", context_identifier="Body", target_view="MODEL_VIEW", parent=parent
+    )
+    plan = ifcopenshell.api.context.add_context(model, context_type="Plan")
+    ifcopenshell.api.context.add_context(
+        model, context_type="Plan", context_identifier="Axis", target_view="GRAPH_VIEW", parent=plan
     )
     site = _spatial(model, "IfcSite", "Site", proj, None)
     _spatial(model, "IfcBuilding", "Building", site, site.ObjectPlacement)
@@ -274,13 +278,22 @@ def add_wall(model: Any, layers: Sequence[Layer] | None, *, size: XY, **kw: Unpa
     Qto_WallBaseQuantities: Length, Height, Width, GrossSideArea, GrossVolume (and NetVolume only
     if given in `quantities`: the kit does not subtract openings)."""
     length, height = size
-    thickness = sum(t for _, t in layers) if layers else wall_thickness(model, kw.get("element_type"))
+    element_type = kw.get("element_type")
+    thickness = sum(t for _, t in layers) if layers else element_type and wall_thickness(model, element_type)
     if not thickness:
         raise ValueError("add_wall needs layers or a layered element_type (add_box makes other walls)")
     qto = {"Length": length, "Height": height, "Width": thickness, "GrossSideArea": length * height}
     qto |= {"GrossVolume": length * height * thickness}
     body = _box(model, length, thickness, height)
-    return _build(model, "IfcWall", body, layers, ("Qto_WallBaseQuantities", qto), **kw)
+    wall = _build(model, "IfcWall", body, layers, ("Qto_WallBaseQuantities", qto), **kw)
+    context = ifcopenshell.util.representation.get_context(model, "Plan", "Axis", "GRAPH_VIEW")
+    axis = ifcopenshell.api.geometry.add_axis_representation(
+        model,
+        context=context,
+        axis=((0.0, 0.0), (length, 0.0)),  # the API takes metres
+    )
+    ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=axis)
+    return wall
 
 
 def add_opening(model: Any, wall: Any, *, size: XY, at: XY) -> Any:
@@ -386,7 +399,8 @@ def add_aggregate(model: Any, ifc_class: str, parts: Sequence[Any], **kw: Unpack
     kw.setdefault("storey", ifcopenshell.util.element.get_container(parts[0]))
     kw.setdefault("predefined_type", _WHOLES.get(ifc_class))
     whole = _build(model, ifc_class, None, None, None, **kw)
-    ifcopenshell.api.aggregate.assign_object(model, products=list(parts), relating_object=whole)
+    for part in parts:  # one by one: the API re-places a batch in set order, which varies by run
+        ifcopenshell.api.aggregate.assign_object(model, products=[part], relating_object=whole)
     return whole
 
 

@@ -113,11 +113,15 @@ def check_file(path: Path) -> str:
 def open_model(path: Path | str) -> Model:
     """Open an IFC model after checking it; every failure is a ModelReadError naming the file."""
     path = Path(path)
-    check_file(path)
+    identifier = check_file(path)
     try:
         file = ifcopenshell.open(str(path))
-    except ifcopenshell.SchemaError as exc:
-        raise ModelReadError(path, f"unsupported IFC schema ({exc})") from exc
+    except ifcopenshell.SchemaError as exc:  # e.g. a pre-release such as IFC4X3_RC4
+        raise ModelReadError(
+            path,
+            f"unknown or unsupported IFC schema {identifier!r}",
+            hint="supported: " + ", ".join(SUPPORTED_FAMILIES),
+        ) from exc
     except (ifcopenshell.Error, OSError, RuntimeError) as exc:
         raise ModelReadError(path, f"cannot be parsed as IFC ({exc})") from exc
     family = schema_family(file.schema_identifier) or schema_family(file.schema)

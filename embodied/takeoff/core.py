@@ -13,10 +13,13 @@ and those differing by more than the tolerance are disagreements (likely model d
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
 import ifcopenshell.util.element
+import ifcopenshell.util.representation
 import ifcopenshell.util.shape
 
 from embodied.reading import Model
@@ -36,6 +39,7 @@ from embodied.takeoff.select import select
 from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
+LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -104,6 +108,26 @@ def storey_of(element: Any) -> str | None:
     return None
 
 
+def _axis_length(element: Any) -> float | None:
+    """Length of a wall's 'Axis' polyline (project units): the wall's run without base quantities."""
+    if not element.is_a("IfcWall"):
+        return None
+    axis = ifcopenshell.util.representation.get_representation(element, "Plan", "Axis") or (
+        ifcopenshell.util.representation.get_representation(element, "Model", "Axis")
+    )
+    if axis is None or len(axis.Items) != 1:
+        return None
+    curve = axis.Items[0]
+    if curve.is_a("IfcPolyline"):
+        points = [p.Coordinates for p in curve.Points]
+    elif curve.is_a("IfcIndexedPolyCurve") and not curve.Segments:
+        points = list(curve.Points.CoordList)
+    else:
+        return None
+    total = sum(math.dist(a[:2], b[:2]) for a, b in itertools.pairwise(points))
+    return total or None
+
+
 def _fmt_pct(x: float) -> str:
     return f"{x * 100:+.1f} %"
 
@@ -149,9 +173,17 @@ class _Taker:
             self._profile_areas[profile.id()] = geom.profile_area_m2(profile)
         return self._profile_areas[profile.id()]
 
-    def _length(self, element: Any, base: qtys.BaseQuantities) -> tuple[float | None, str | None]:
+    def _length(
+        self, element: Any, base: qtys.BaseQuantities, linear: bool
+    ) -> tuple[float | None, str | None]:
+        """Base ``Length``; for a linear member (beam, column, member, pile or any profile-set
+        element) else the depth of its single body extrusion. A wall's or slab's extrusion depth is
+        its height or thickness, not a length, so it is never used for them."""
         if base.length is not None:
             return base.length.value, f"base:{base.length.label}"
+        if not linear:
+            axis = _axis_length(element)
+            return (axis * self.units.length_m, "axis polyline length") if axis else (None, None)
         extrusions = ifcopenshell.util.shape.get_extrusions(element) or []
         if len(extrusions) == 1 and extrusions[0].Depth:
             return float(extrusions[0].Depth) * self.units.length_m, "body extrusion depth"
@@ -175,25 +207,38 @@ class _Taker:
         base = qtys.read(element, self.units)
         resolution = mats.resolve(element, self.units)
         notes: list[str] = list(base.ignored)
-        length, length_source = self._length(element, base)
+        is_profiled = bool(resolution.parts) and resolution.parts[0].profile is not None
+        linear = is_profiled or any(element.is_a(c) for c in LINEAR_CLASSES)
+        length, length_source = self._length(element, base, linear)
         area, area_source = self._area(element, base)
         geometry = self._geometry(element)
         geometry_volume = geometry.volume_m3 if geometry is not None else None
 
         profile_areas: tuple[float | None, ...] = ()
-        if resolution.parts and resolution.parts[0].profile is not None:
+        if is_profiled:
             profile_areas = tuple(self._profile_area(p.profile) for p in resolution.parts)
 
         volume: float | None = None
         origin = VolumeOrigin.NONE
         source = "none"
+        # profile area x length is gross: an element with openings takes its geometry when it has one
+        has_openings = bool(getattr(element, "HasOpenings", None))
         if base.volume is not None:
             volume, origin = base.volume.value, VolumeOrigin.BASE
             source = f"base:{base.volume.label}"
-        elif profile_areas and all(profile_areas) and length:
+            if base.volume.label.endswith("GrossVolume"):
+                notes.append("gross volume: openings and cut-outs not subtracted")
+        elif (
+            profile_areas
+            and all(profile_areas)
+            and length
+            and not (has_openings and geometry_volume is not None)
+        ):
             area_total = sum(a or 0.0 for a in profile_areas)
             volume, origin = area_total * length, VolumeOrigin.PROFILE
             source = f"profile:area {area_total:.6f} m² × length {length:.4f} m ({length_source})"
+            if has_openings:
+                notes.append("profile area × length: openings not subtracted (no closed body geometry)")
         elif geometry_volume is not None:
             volume, origin = geometry_volume, VolumeOrigin.GEOMETRY
             source = "geometry:body solid, openings subtracted"

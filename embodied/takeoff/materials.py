@@ -175,12 +175,16 @@ def split(
         return _equal(n, "profile set whose profile areas could not be computed")
     if resolution.kind == "IfcMaterialConstituentSet" or parts[0].fraction is not None:
         fractions = [p.fraction for p in parts]
-        if all(f is not None and f > 0 for f in fractions):
+        if all(f is not None and f >= 0 for f in fractions) and sum(f or 0.0 for f in fractions) > 0:
             total = sum(f or 0.0 for f in fractions)
+            rescaled = None
+            if abs(total - 1.0) > 1e-6:
+                rescaled = f"constituent Fractions sum to {total:g}, not 1: rescaled to 1 (assumption)"
             return Split(
                 shares=tuple((f or 0.0) / total for f in fractions),
                 method=SplitMethod.FRACTION,
                 detail=tuple(f"constituent {p.index}/{n} by Fraction {p.fraction:g}" for p in parts),
+                assumption=rescaled,
             )
         by_quantity = _constituent_quantities(parts, complex_quantities)
         if by_quantity is not None:
