@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 SAMPLE := examples/sample_building.ifc
 
-.PHONY: install dev demo test lint sample clean
+.PHONY: install dev demo test lint sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,8 @@ demo: $(STAMP)      ## take off the sample building into out/
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check embodied tests examples bench
+	$(BIN)/ruff format --check embodied tests examples bench
+	$(BIN)/mypy embodied
 
 test: $(DEVSTAMP) lint  ## the whole suite
 	$(BIN)/python -m pytest
@@ -42,3 +44,6 @@ sample: $(STAMP)    ## regenerate examples/sample_building.ifc
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
+
+bench: $(STAMP)     ## time the take-off on the shared models (prints JSON lines)
+	$(BIN)/python bench/bench_takeoff.py

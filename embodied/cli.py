@@ -54,7 +54,7 @@ def main(
 def exit_code(error: EmbodiedError) -> int:
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
-            return EXIT_CODES[cls]  # type: ignore[index]
+            return EXIT_CODES[cls]
     return 1
 
 

@@ -287,6 +287,7 @@ def add_wall(model: Any, layers: Sequence[Layer] | None, *, size: XY, **kw: Unpa
     body = _box(model, length, thickness, height)
     wall = _build(model, "IfcWall", body, layers, ("Qto_WallBaseQuantities", qto), **kw)
     context = ifcopenshell.util.representation.get_context(model, "Plan", "Axis", "GRAPH_VIEW")
+    assert context is not None, "new_model makes the Plan/Axis context"
     axis = ifcopenshell.api.geometry.add_axis_representation(
         model,
         context=context,

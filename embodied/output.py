@@ -145,6 +145,12 @@ def _write_xlsx(result: TakeoffResult, path: Path) -> None:
                 sheet.auto_filter.ref = sheet.dimensions
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
@@ -152,6 +158,7 @@ def _atomic(path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a report is an ordinary file
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -72,6 +72,7 @@ def test_output_by_extension(good_model: Path, tmp_path: Path, suffix: str) -> N
         volume = dict(zip(header, first, strict=True))["volume_m3"]
     assert volume == pytest.approx(0.6, rel=1e-9)
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+    assert target.stat().st_mode & 0o044 == 0o044  # readable by others, like any file the user writes
 
 
 def _bad_files(tmp: Path, good: Path) -> dict[str, Path]:

@@ -92,11 +92,11 @@ def run(
 def storey_of(element: Any) -> str | None:
     """Name of the building storey holding the element, directly, through a space, or through the
     whole it is a part of."""
-    current = element
+    current: Any = element
     for _ in range(64):  # bounded: a malformed model may loop
         container = ifcopenshell.util.element.get_container(current)
         if container is not None:
-            spatial = container
+            spatial: Any = container
             for _ in range(64):
                 if spatial is None or spatial.is_a("IfcBuildingStorey"):
                     break

@@ -132,7 +132,7 @@ def profile_area_m2(profile: Any) -> float | None:
     the rings they close, so a hollow section's void is subtracted. None when it cannot be drawn.
     """
     try:
-        shape = ifcopenshell.geom.create_shape(_settings(PROFILE_DEFLECTION), profile)
+        shape: Any = ifcopenshell.geom.create_shape(_settings(PROFILE_DEFLECTION), profile)
     except (RuntimeError, ValueError, ifcopenshell.Error):
         return None
     verts = np.asarray(shape.verts, dtype=float).reshape(-1, 3)[:, :2]
