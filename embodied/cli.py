@@ -7,6 +7,7 @@ place and it is shown as one line (``--debug`` shows the traceback too).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,12 @@ def guarded(action: Callable[[], T]) -> T:
     """Run `action`; an EmbodiedError becomes one line on stderr and its exit code."""
     try:
         return action()
+    except BrokenPipeError:  # `embodied takeoff m.ifc | head`: the reader has gone, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except KeyboardInterrupt:
+        say("embodied: interrupted; nothing was written")
+        raise typer.Exit(130) from None
     except EmbodiedError as error:
         if _state["debug"]:
             stderr.print_exception()

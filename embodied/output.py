@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def document(result: TakeoffResult) -> dict[str, Any]:
         "volume_checks": [
             dict(
                 dataclasses.asdict(c),
-                difference=c.difference,
+                difference=c.difference if math.isfinite(c.difference) else None,
                 disagreement=abs(c.difference) > result.tolerance,
             )
             for c in result.checks
@@ -107,23 +108,14 @@ def write_csv(result: TakeoffResult, stream: IO[str]) -> None:
 
 def _write_json(result: TakeoffResult, path: Path) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(document(result), fh, ensure_ascii=False, indent=1, allow_nan=False, default=_json_default)
+        json.dump(document(result), fh, ensure_ascii=False, indent=1, allow_nan=False)
         fh.write("\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, float):  # inf differences (zero geometry volume) are not JSON
-        return None
-    raise TypeError(f"not JSON serialisable: {value!r}")
 
 
 def _write_xlsx(result: TakeoffResult, path: Path) -> None:
     import pandas as pd  # heavy; only needed here
 
     doc = document(result)
-    for check in doc["volume_checks"]:
-        if check["difference"] in (float("inf"), float("-inf")):
-            check["difference"] = None
     about = [("tool", f"embodied {__version__}")]
     about += [(f"model.{k}", str(v)) for k, v in doc["model"].items() if k != "units"]
     about += [(f"units.{k}", str(v)) for k, v in doc["model"]["units"].items()]
