@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embodied import __version__, output, pipeline
 from embodied.errors import EmbodiedError, InputError, OutputError
 from embodied.records import TakeoffResult
-from embodied.takeoff.core import DEFAULT_TOLERANCE
+from embodied.takeoff.core import DEFAULT_TOLERANCE, TakeoffOptions
 
 EXIT_CODES: dict[type[EmbodiedError], int] = {InputError: 2, OutputError: 2, EmbodiedError: 1}
 
@@ -146,21 +146,16 @@ def takeoff(
     """Quantities per element and material part, each with its source (one row per element x material)."""
 
     def action() -> TakeoffResult:
+        options = TakeoffOptions(
+            use_geometry=not no_geometry,
+            prefer_geometry=prefer_geometry,
+            tolerance=tolerance / 100.0,
+            threads=threads,
+        )
         if out is not None:
             output.check_target(out)
-        if tolerance < 0:
-            raise InputError(f"--tolerance must be 0 or more, not {tolerance}")
-        if prefer_geometry and no_geometry:
-            raise InputError("--prefer-geometry and --no-geometry exclude each other")
         with _progress(not quiet) as on_progress:
-            result = pipeline.run_takeoff(
-                model,
-                use_geometry=not no_geometry,
-                prefer_geometry=prefer_geometry,
-                tolerance=tolerance / 100.0,
-                threads=threads,
-                on_progress=on_progress,
-            )
+            result = pipeline.run_takeoff(model, options, on_progress=on_progress)
         output.write(result, out)
         return result
 

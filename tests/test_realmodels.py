@@ -11,7 +11,7 @@ from shared_models import SHARED_IFC, manifest, require
 
 from embodied.reading import open_model
 from embodied.records import ProblemKind, TakeoffResult, VolumeOrigin
-from embodied.takeoff import run
+from embodied.takeoff import TakeoffOptions, run
 from embodied.takeoff.select import EXCLUDED_CLASSES
 
 TOLERANCE = 0.01  # the bar: the volume used agrees with geometry within 1 %, or is listed
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.realmodels
 @cache
 def _taken(rel: str) -> tuple[Any, TakeoffResult]:
     model = open_model(SHARED_IFC / rel)
-    return model, run(model, tolerance=TOLERANCE)
+    return model, run(model, TakeoffOptions(tolerance=TOLERANCE))
 
 
 def taken(entry: dict[str, Any]) -> tuple[Any, TakeoffResult]:

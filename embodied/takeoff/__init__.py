@@ -9,6 +9,6 @@
 - ``core``       the composer: picks each element's volume, shares it, adds mass and notes.
 """
 
-from embodied.takeoff.core import run
+from embodied.takeoff.core import TakeoffOptions, run
 
-__all__ = ["run"]
+__all__ = ["TakeoffOptions", "run"]

@@ -16,12 +16,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import ifcopenshell.util.element
 import ifcopenshell.util.representation
 import ifcopenshell.util.shape
 
+from embodied.errors import InputError
 from embodied.reading import Model
 from embodied.records import (
     Problem,
@@ -43,32 +45,44 @@ LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
+@dataclass(frozen=True, slots=True)
+class TakeoffOptions:
+    """How to take off. `prefer_geometry` uses the geometry volume, where there is one, even when a
+    base quantity exists (the check against the base quantity is still recorded)."""
+
+    use_geometry: bool = True
+    prefer_geometry: bool = False
+    tolerance: float = DEFAULT_TOLERANCE  # relative base/geometry difference listed as a disagreement
+    threads: int | None = None  # geometry threads; None: all cores
+
+    def __post_init__(self) -> None:
+        if self.tolerance < 0:
+            raise InputError(f"the tolerance must be 0 or more, not {self.tolerance:g}")
+        if self.prefer_geometry and not self.use_geometry:
+            raise InputError(
+                "preferring geometry needs geometry: --prefer-geometry and --no-geometry exclude each other"
+            )
+
+
 def run(
-    model: Model,
-    *,
-    use_geometry: bool = True,
-    prefer_geometry: bool = False,
-    tolerance: float = DEFAULT_TOLERANCE,
-    threads: int | None = None,
-    on_progress: Progress | None = None,
+    model: Model, options: TakeoffOptions | None = None, *, on_progress: Progress | None = None
 ) -> TakeoffResult:
-    """Take off `model`. `prefer_geometry` uses the geometry volume, where there is one, even when
-    a base quantity exists (the check against the base quantity is still recorded)."""
+    """Take off `model`: one row per element x material part (see the module docstring)."""
+    options = options or TakeoffOptions()
     file, units = model.file, model.info.units
     selection = select(file)
     problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
     volumes: dict[int, geom.GeometryVolume] = {}
-    if use_geometry:
+    if options.use_geometry:
         wanted = list(selection.counted) + [c for c, _ in selection.containers]
         total = len(wanted)
         volumes = geom.volumes(
             file,
             wanted,
-            threads=threads,
+            threads=options.threads,
             on_progress=(lambda done: on_progress("geometry", done, total)) if on_progress else None,
         )
-    taker = _Taker(units, volumes, use_geometry, tolerance, problems)
-    taker.prefer_geometry = prefer_geometry and use_geometry
+    taker = _Taker(units, volumes, options, problems)
     rows: list[TakeoffRow] = []
     total = len(selection.counted)
     for done, element in enumerate(selection.counted, start=1):
@@ -83,9 +97,9 @@ def run(
         problems=tuple(problems),
         checks=tuple(taker.checks),
         excluded=selection.excluded,
-        tolerance=tolerance,
-        geometry_used=use_geometry,
-        settings={"use_geometry": use_geometry, "prefer_geometry": prefer_geometry, "tolerance": tolerance},
+        tolerance=options.tolerance,
+        geometry_used=options.use_geometry,
+        settings=asdict(options),
     )
 
 
@@ -139,17 +153,16 @@ class _Taker:
         self,
         units: UnitScales,
         volumes: dict[int, geom.GeometryVolume],
-        use_geometry: bool,
-        tolerance: float,
+        options: TakeoffOptions,
         problems: list[Problem],
     ) -> None:
         self.units = units
         self.volumes = volumes
-        self.use_geometry = use_geometry
-        self.tolerance = tolerance
+        self.use_geometry = options.use_geometry
+        self.prefer_geometry = options.prefer_geometry
+        self.tolerance = options.tolerance
         self.problems = problems
         self.checks: list[VolumeCheck] = []
-        self.prefer_geometry = False
         self._profile_areas: dict[int, float | None] = {}
         self._density_reported: set[str] = set()
 

@@ -20,7 +20,8 @@ import numpy as np
 import shapely
 from shapely.ops import polygonize
 
-WELD_DECIMALS = 6  # coordinates in metres: vertices within a micrometre are one
+ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
+WELD_M = 1e-6  # vertices within a micrometre of each other are one
 # Curves are meshed finely enough that a round column's volume is within 0.2 % (the kernel's default
 # 0.5 rad makes 13-gons, 3.8 % short); profile outlines, which are cheap, finer still.
 SOLID_DEFLECTION = (0.1, 0.0005)  # (angular rad, linear m)
@@ -33,22 +34,23 @@ class GeometryVolume:
     note: str = ""
 
 
-def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION) -> Any:
+def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION, *, reorient: bool = False) -> Any:
     settings = ifcopenshell.geom.settings()
     settings.set("weld-vertices", True)
-    # Revit and furniture breps often have faces turned the wrong way; the kernel turns them back
-    # (about 25 % more time), so that the signed volume of a shell is its volume.
-    settings.set("reorient-shells", True)
+    settings.set("reorient-shells", reorient)
     settings.set("mesher-angular-deflection", deflection[0])
     settings.set("mesher-linear-deflection", deflection[1])
     return settings
 
 
-def _welded_triangles(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    points = np.round(verts.reshape(-1, 3), WELD_DECIMALS)
-    _, welded = np.unique(points, axis=0, return_inverse=True)
+def _welded_triangles(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, int]:
+    """Triangles re-indexed onto welded vertices (within WELD_M), degenerate ones dropped."""
+    grid = np.round(verts.reshape(-1, 3) / WELD_M).astype(np.int64)
+    keys = np.ascontiguousarray(grid).view(np.dtype((np.void, grid.dtype.itemsize * 3))).ravel()
+    _, welded = np.unique(keys, return_inverse=True)
     tri = welded.reshape(-1)[faces.reshape(-1, 3)]
-    return tri[(tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])]
+    keep = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
+    return tri[keep], int(welded.max(initial=-1)) + 1
 
 
 def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
@@ -58,20 +60,20 @@ def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
     no edge is a free border. Oriented: each edge is walked as often in one direction as in the
     other, so the signed volume is meaningful.
     """
-    tri = _welded_triangles(verts, faces)
+    if len(faces) == 0:
+        return "body geometry has no faces"
+    tri, n = _welded_triangles(verts, faces)
     if len(tri) == 0:
         return "body geometry has no faces"
-    directed = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
-    undirected, inverse, counts = np.unique(
-        np.sort(directed, axis=1), axis=0, return_inverse=True, return_counts=True
-    )
+    start = tri.reshape(-1)
+    end = tri[:, [1, 2, 0]].reshape(-1)
+    edge = np.minimum(start, end) * n + np.maximum(start, end)  # one integer per undirected edge
+    _, inverse, counts = np.unique(edge, return_inverse=True, return_counts=True)
     if np.any(counts % 2):
         return "body geometry is not a closed solid"
-    forward = np.bincount(
-        inverse.reshape(-1), weights=(directed[:, 0] < directed[:, 1]), minlength=len(undirected)
-    )
+    forward = np.bincount(inverse, weights=start < end, minlength=len(counts))
     if np.any(2 * forward != counts):
-        return "body geometry is not consistently oriented"
+        return ORIENTATION_PROBLEM
     return None
 
 
@@ -80,19 +82,43 @@ def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
     return solid_problem(verts, faces) is None
 
 
+def mesh_volume(verts: np.ndarray, faces: np.ndarray) -> float:
+    """Volume enclosed by a closed, oriented triangle mesh: the sum of the signed tetrahedra
+    (origin, p1, p2, p3), as ifcopenshell.util.shape.get_volume computes it, vectorised (that
+    function loops in Python, which dominated the take-off of large models)."""
+    p = verts.reshape(-1, 3)[faces.reshape(-1, 3)]
+    return abs(float(np.einsum("ij,ij->i", p[:, 0], np.cross(p[:, 1], p[:, 2])).sum()) / 6.0)
+
+
 def shape_volume(geometry: Any) -> GeometryVolume:
-    verts = np.asarray(geometry.verts, dtype=float).reshape(-1, 3)
-    faces = np.asarray(geometry.faces, dtype=np.int64)
+    verts = ifcopenshell.util.shape.get_vertices(geometry)
+    faces = ifcopenshell.util.shape.get_faces(geometry).astype(np.int64)
     problem = solid_problem(verts, faces)
     if problem is not None:
         return GeometryVolume(None, f"{problem}: no volume from geometry")
-    volume = abs(float(ifcopenshell.util.shape.get_volume(geometry)))
+    volume = mesh_volume(verts, faces)
     box = float(np.prod(verts.max(axis=0) - verts.min(axis=0)))
     if volume > box * 1.001:
         return GeometryVolume(
             None, f"body geometry gives {volume:.3f} m³, more than its bounding box ({box:.3f} m³): no volume"
         )
     return GeometryVolume(volume)
+
+
+def _iterate(
+    file: Any, include: list[Any], threads: int, reorient: bool, tick: Callable[[], None]
+) -> dict[int, GeometryVolume]:
+    iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
+    result: dict[int, GeometryVolume] = {}
+    if not iterator.initialize():
+        return result
+    while True:
+        shape = iterator.get()
+        result[shape.id] = shape_volume(shape.geometry)
+        tick()
+        if not iterator.next():
+            break
+    return result
 
 
 def volumes(
@@ -106,22 +132,29 @@ def volumes(
 
     Elements the geometry kernel cannot process, or that have no body, are absent from the result.
     `on_progress` is called with the number of shapes done so far.
+
+    Revit and furniture breps often have faces turned the wrong way. The kernel can turn them back
+    (``reorient-shells``), but doing that for every element cost 75 % more time on the Janesville
+    restaurant; so a second pass re-meshes, reoriented, only the elements whose first mesh was
+    inconsistently oriented (295 of 1514 there: 19.2 s + 4.1 s instead of 31.5 s, same volumes).
     """
     include = [e for e in elements if getattr(e, "Representation", None) is not None]
     if not include:
         return {}
     threads = threads or multiprocessing.cpu_count()
-    iterator = ifcopenshell.geom.iterator(_settings(), file, threads, include=include)
-    result: dict[int, GeometryVolume] = {}
-    if not iterator.initialize():
-        return result
-    while True:
-        shape = iterator.get()
-        result[shape.id] = shape_volume(shape.geometry)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
         if on_progress is not None:
-            on_progress(len(result))
-        if not iterator.next():
-            break
+            on_progress(done)
+
+    result = _iterate(file, include, threads, False, tick)
+    misoriented = [file.by_id(i) for i, v in result.items() if v.note.startswith(ORIENTATION_PROBLEM)]
+    if misoriented:
+        done -= len(misoriented)
+        result.update(_iterate(file, misoriented, threads, True, tick))
     return result
 
 

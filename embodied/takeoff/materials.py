@@ -16,7 +16,7 @@ Shares (fractions of the element volume, summing to 1):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ifcopenshell.util.element
@@ -138,6 +138,35 @@ def _equal(n: int, what: str) -> Split:
     )
 
 
+def _proportional(
+    parts: tuple[MaterialPart, ...],
+    values: list[float | None],
+    method: SplitMethod,
+    kind: str,
+    what: str,
+    unit: str = "",
+    digits: int = 4,
+) -> Split | None:
+    """Shares proportional to `values`; None unless all are known, none is negative and their
+    total is positive. The detail reads e.g. 'layer 2/3 by thickness 0.2000/0.3000 m'."""
+    if any(v is None or v < 0 for v in values):
+        return None
+    known = [v or 0.0 for v in values]
+    total = sum(known)
+    if total <= 0:
+        return None
+    n = len(parts)
+    suffix = f" {unit}" if unit else ""
+    return Split(
+        shares=tuple(v / total for v in known),
+        method=method,
+        detail=tuple(
+            f"{kind} {p.index}/{n} by {what} {v:.{digits}f}/{total:.{digits}f}{suffix}"
+            for p, v in zip(parts, known, strict=True)
+        ),
+    )
+
+
 def split(
     resolution: MaterialResolution,
     complex_quantities: dict[str, dict[str, float]],
@@ -151,63 +180,34 @@ def split(
     if n == 1:
         return Split(shares=(1.0,), method=SplitMethod.WHOLE, detail=("",))
     if parts[0].thickness_m is not None:
-        total = sum(p.thickness_m or 0.0 for p in parts)
-        if total <= 0:
-            return _equal(n, "layer set with zero total thickness")
-        return Split(
-            shares=tuple((p.thickness_m or 0.0) / total for p in parts),
-            method=SplitMethod.LAYER_THICKNESS,
-            detail=tuple(
-                f"layer {p.index}/{n} by thickness {p.thickness_m or 0.0:.4f}/{total:.4f} m" for p in parts
-            ),
+        thicknesses = [p.thickness_m for p in parts]
+        by_thickness = _proportional(
+            parts, thicknesses, SplitMethod.LAYER_THICKNESS, "layer", "thickness", "m"
         )
+        return by_thickness or _equal(n, "layer set with zero total thickness")
     if parts[0].profile is not None:
-        if profile_areas and all(a for a in profile_areas):
-            total = sum(a or 0.0 for a in profile_areas)
-            return Split(
-                shares=tuple((a or 0.0) / total for a in profile_areas),
-                method=SplitMethod.PROFILE_AREA,
-                detail=tuple(
-                    f"profile {p.index}/{n} by area {a or 0.0:.6f}/{total:.6f} m²"
-                    for p, a in zip(parts, profile_areas, strict=True)
-                ),
-            )
-        return _equal(n, "profile set whose profile areas could not be computed")
+        areas: list[float | None] = (
+            list(profile_areas) if profile_areas and all(profile_areas) else [None] * n
+        )
+        by_area = _proportional(parts, areas, SplitMethod.PROFILE_AREA, "profile", "area", "m²", 6)
+        return by_area or _equal(n, "profile set whose profile areas could not be computed")
     if resolution.kind == "IfcMaterialConstituentSet" or parts[0].fraction is not None:
         fractions = [p.fraction for p in parts]
-        if all(f is not None and f >= 0 for f in fractions) and sum(f or 0.0 for f in fractions) > 0:
+        by_fraction = _proportional(parts, fractions, SplitMethod.FRACTION, "constituent", "Fraction")
+        if by_fraction is not None:
             total = sum(f or 0.0 for f in fractions)
-            rescaled = None
             if abs(total - 1.0) > 1e-6:
                 rescaled = f"constituent Fractions sum to {total:g}, not 1: rescaled to 1 (assumption)"
-            return Split(
-                shares=tuple((f or 0.0) / total for f in fractions),
-                method=SplitMethod.FRACTION,
-                detail=tuple(f"constituent {p.index}/{n} by Fraction {p.fraction:g}" for p in parts),
-                assumption=rescaled,
-            )
-        by_quantity = _constituent_quantities(parts, complex_quantities)
-        if by_quantity is not None:
-            return by_quantity
+                by_fraction = replace(by_fraction, assumption=rescaled)
+            return by_fraction
+        for key, unit in (("NetVolume", "m³"), ("GrossVolume", "m³"), ("Width", "m")):
+            # per-constituent quantities (Revit: IfcPhysicalComplexQuantity named after each one)
+            values = [complex_quantities.get(p.label or "", {}).get(key) for p in parts]
+            if all(values):
+                by_quantity = _proportional(
+                    parts, values, SplitMethod.CONSTITUENT_QUANTITY, "constituent", key, unit
+                )
+                if by_quantity is not None:
+                    return by_quantity
         return _equal(n, "constituent set without Fraction or per-constituent quantities")
     return _equal(n, "material list (IFC gives no proportions)")
-
-
-def _constituent_quantities(
-    parts: tuple[MaterialPart, ...], complex_quantities: dict[str, dict[str, float]]
-) -> Split | None:
-    """Shares from per-constituent volumes, else widths, in the element's quantity sets."""
-    n = len(parts)
-    for key, unit in (("NetVolume", "m³"), ("GrossVolume", "m³"), ("Width", "m")):
-        values = [complex_quantities.get(p.label or "", {}).get(key) for p in parts]
-        if all(v is not None and v > 0 for v in values):
-            total = sum(v or 0.0 for v in values)
-            return Split(
-                shares=tuple((v or 0.0) / total for v in values),
-                method=SplitMethod.CONSTITUENT_QUANTITY,
-                detail=tuple(
-                    f"constituent {p.index}/{n} by {key} {v or 0.0:.4f}/{total:.4f} {unit}"
-                    for p, v in zip(parts, values, strict=True)
-                ),
-            )
-    return None
