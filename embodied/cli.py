@@ -111,6 +111,8 @@ def _print_summary(result: TakeoffResult) -> None:
         f"base-quantity/geometry disagreements (> {result.tolerance:.0%}): "
         f"{summary['quantity_disagreements']}"
     )
+    if summary["materials_without_density"]:
+        say(f"  materials without density in the model (no mass): {summary['materials_without_density']}")
     if summary["elements_excluded_by_class"]:
         say("  left out by class: " + ", ".join(f"{e.ifc_class} {e.count}" for e in result.excluded))
     if not result.geometry_used:

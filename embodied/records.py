@@ -156,5 +156,6 @@ class TakeoffResult:
             "elements_without_material": len(self.elements_with(ProblemKind.NO_MATERIAL)),
             "elements_without_quantity": len(self.elements_with(ProblemKind.NO_QUANTITY)),
             "quantity_disagreements": len(self.disagreements),
+            "materials_without_density": sum(1 for p in self.problems if p.kind is ProblemKind.DENSITY),
             "elements_excluded_by_class": sum(e.count for e in self.excluded),
         }

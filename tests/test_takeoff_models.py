@@ -339,6 +339,9 @@ def test_mass_is_volume_times_model_density(schema: mk.Schema) -> None:
     plaster, block = rows_of(result, "W")
     assert block.mass_kg == pytest.approx(0.2 * 4.0 * 3.0 * 625.0, rel=REL)  # 2.4 m³ → 1500 kg
     assert (plaster.mass_kg, plaster.density_kg_m3) == (None, None)
+    assert "no density in the model" in plaster.note
+    densities = [p for p in result.problems if p.kind is ProblemKind.DENSITY]
+    assert [p.message.split("'")[1] for p in densities] == ["水泥砂浆"]  # once per material, never a 0 kg
 
 
 def test_steel_beam_mass_from_density() -> None:

@@ -42,6 +42,7 @@ from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
 LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
+GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -215,6 +216,58 @@ class _Taker:
         return self.volumes.get(element.id())
 
     # -- rows -------------------------------------------------------------------------------
+    def _volume(
+        self,
+        element: Any,
+        ident: dict[str, Any],
+        base: qtys.BaseQuantities,
+        profile_areas: tuple[float | None, ...],
+        length: tuple[float | None, str | None],
+        geometry_volume: float | None,
+        notes: list[str],
+    ) -> tuple[float | None, VolumeOrigin, str]:
+        """The element's volume, where it came from, and its cross-check (see the module docstring)."""
+        volume: float | None = None
+        origin, source = VolumeOrigin.NONE, "none"
+        # profile area x length is gross: an element with openings takes its geometry when it has one
+        has_openings = bool(getattr(element, "HasOpenings", None))
+        member_length, length_source = length
+        if base.volume is not None:
+            volume, origin = base.volume.value, VolumeOrigin.BASE
+            source = f"base:{base.volume.label}"
+            if base.volume.label.endswith("GrossVolume"):
+                notes.append("gross volume: openings and cut-outs not subtracted")
+        elif (
+            profile_areas and all(profile_areas) and member_length and not (has_openings and geometry_volume)
+        ):
+            area_total = sum(a or 0.0 for a in profile_areas)
+            volume, origin = area_total * member_length, VolumeOrigin.PROFILE
+            source = f"profile:area {area_total:.6f} m² × length {member_length:.4f} m ({length_source})"
+            if has_openings:
+                notes.append("profile area × length: openings not subtracted (no closed body geometry)")
+        elif geometry_volume is not None:
+            volume, origin, source = geometry_volume, VolumeOrigin.GEOMETRY, GEOMETRY_SOURCE
+        if volume is None or geometry_volume is None or origin is VolumeOrigin.GEOMETRY:
+            return volume, origin, source
+        check = VolumeCheck(
+            global_id=ident["global_id"],
+            ifc_class=ident["ifc_class"],
+            name=ident["name"],
+            base_quantity=source.split(":", 1)[1] if origin is VolumeOrigin.BASE else "profile area × length",
+            base_volume_m3=volume,
+            geometry_volume_m3=geometry_volume,
+        )
+        self.checks.append(check)
+        if abs(check.difference) > self.tolerance:
+            notes.append(
+                f"{origin.value} volume {volume:.4f} m³ differs from geometry {geometry_volume:.4f} m³ "
+                f"by {_fmt_pct(check.difference)}: listed as a disagreement"
+            )
+        if self.prefer_geometry:
+            notes.append(f"geometry preferred to {source} ({volume:.4f} m³)")
+            return geometry_volume, VolumeOrigin.GEOMETRY, GEOMETRY_SOURCE
+        return volume, origin, source
+
     def element_rows(self, element: Any) -> list[TakeoffRow]:
         ident = self._identity(element)
         base = qtys.read(element, self.units)
@@ -226,57 +279,13 @@ class _Taker:
         area, area_source = self._area(element, base)
         geometry = self._geometry(element)
         geometry_volume = geometry.volume_m3 if geometry is not None else None
-
         profile_areas: tuple[float | None, ...] = ()
         if is_profiled:
             profile_areas = tuple(self._profile_area(p.profile) for p in resolution.parts)
 
-        volume: float | None = None
-        origin = VolumeOrigin.NONE
-        source = "none"
-        # profile area x length is gross: an element with openings takes its geometry when it has one
-        has_openings = bool(getattr(element, "HasOpenings", None))
-        if base.volume is not None:
-            volume, origin = base.volume.value, VolumeOrigin.BASE
-            source = f"base:{base.volume.label}"
-            if base.volume.label.endswith("GrossVolume"):
-                notes.append("gross volume: openings and cut-outs not subtracted")
-        elif (
-            profile_areas
-            and all(profile_areas)
-            and length
-            and not (has_openings and geometry_volume is not None)
-        ):
-            area_total = sum(a or 0.0 for a in profile_areas)
-            volume, origin = area_total * length, VolumeOrigin.PROFILE
-            source = f"profile:area {area_total:.6f} m² × length {length:.4f} m ({length_source})"
-            if has_openings:
-                notes.append("profile area × length: openings not subtracted (no closed body geometry)")
-        elif geometry_volume is not None:
-            volume, origin = geometry_volume, VolumeOrigin.GEOMETRY
-            source = "geometry:body solid, openings subtracted"
-
-        if origin in (VolumeOrigin.BASE, VolumeOrigin.PROFILE) and geometry_volume is not None:
-            check = VolumeCheck(
-                global_id=ident["global_id"],
-                ifc_class=ident["ifc_class"],
-                name=ident["name"],
-                base_quantity=source.split(":", 1)[1]
-                if origin is VolumeOrigin.BASE
-                else "profile area × length",
-                base_volume_m3=float(volume or 0.0),
-                geometry_volume_m3=geometry_volume,
-            )
-            self.checks.append(check)
-            if abs(check.difference) > self.tolerance:
-                notes.append(
-                    f"{origin.value} volume {volume:.4f} m³ differs from geometry {geometry_volume:.4f} m³ "
-                    f"by {_fmt_pct(check.difference)}: listed as a disagreement"
-                )
-            if self.prefer_geometry:
-                notes.append(f"geometry preferred to {source} ({volume:.4f} m³)")
-                volume, origin = geometry_volume, VolumeOrigin.GEOMETRY
-                source = "geometry:body solid, openings subtracted"
+        volume, origin, source = self._volume(
+            element, ident, base, profile_areas, (length, length_source), geometry_volume, notes
+        )
         if volume is None:
             reason = self._no_volume_reason(element, geometry)
             notes.append(reason)
@@ -284,16 +293,18 @@ class _Taker:
         elif geometry is not None and geometry.note and origin is not VolumeOrigin.GEOMETRY:
             notes.append(geometry.note)
 
-        count = base.count.value if base.count is not None else 1.0
         common = dict(
             ident,
             area_m2=area,
             length_m=length,
-            count=count,
+            count=base.count.value if base.count is not None else 1.0,
             volume_origin=origin,
             area_source=area_source,
             length_source=length_source,
             geometry_volume_m3=geometry_volume,
+            material_set=resolution.set_name,
+            material_kind=resolution.kind,
+            material_source=resolution.source,
         )
         if not resolution.parts:
             message = (
@@ -309,9 +320,6 @@ class _Taker:
                 TakeoffRow(
                     **common,
                     material=None,
-                    material_set=None,
-                    material_kind=resolution.kind,
-                    material_source=resolution.source,
                     layer_index=None,
                     layer_thickness_m=None,
                     share=None,
@@ -342,9 +350,6 @@ class _Taker:
                 TakeoffRow(
                     **common,
                     material=part.material,
-                    material_set=resolution.set_name,
-                    material_kind=resolution.kind,
-                    material_source=resolution.source,
                     layer_index=part.index,
                     layer_thickness_m=part.thickness_m,
                     share=share,
@@ -374,6 +379,17 @@ class _Taker:
         if base.weight is not None:
             tag = f"base:{base.weight.label}" + (f" × share {share:.4f}" if share != 1.0 else "")
             return base.weight.value * share, None, tag
+        if part.material is not None and volume:
+            notes.append("no density in the model: mass not computed")
+            if part.material not in self._density_reported:
+                self._density_reported.add(part.material)
+                self.problems.append(
+                    Problem(
+                        ProblemKind.DENSITY,
+                        f"material {part.material!r}: the model gives no MassDensity, so its mass is not "
+                        "computed (densities come with the factor database)",
+                    )
+                )
         return None, part.density_kg_m3, None
 
     def _no_volume_reason(self, element: Any, geometry: geom.GeometryVolume | None) -> str:
