@@ -6,6 +6,9 @@ place and it is shown as one line (``--debug`` shows the traceback too).
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,9 +20,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from embodied import __version__, output, pipeline
+from embodied import __version__, factors, output, pipeline
 from embodied.errors import EmbodiedError, InputError, OutputError
-from embodied.records import TakeoffResult
+from embodied.matching.core import MatchOptions
+from embodied.records import MatchResult, TakeoffResult
 from embodied.takeoff.core import DEFAULT_TOLERANCE, TakeoffOptions
 
 EXIT_CODES: dict[type[EmbodiedError], int] = {InputError: 2, OutputError: 2, EmbodiedError: 1}
@@ -119,46 +123,67 @@ def _print_summary(result: TakeoffResult) -> None:
         say("  geometry not computed (--no-geometry): no cross-check was made")
 
 
+ModelArg = Annotated[Path, typer.Argument(help="IFC model: .ifc or .ifczip (IFC2X3, IFC4, IFC4X3).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .json (CSV to stdout if omitted)."),
+]
+ToleranceOpt = Annotated[
+    float,
+    typer.Option(
+        help="Percent difference between base-quantity and geometry volume listed as a disagreement."
+    ),
+]
+NoGeometryOpt = Annotated[
+    bool, typer.Option("--no-geometry", help="Skip geometry: faster, but no fallback and no cross-check.")
+]
+PreferGeometryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--prefer-geometry", help="Use the geometry volume even where a base quantity exists (still checked)."
+    ),
+]
+ThreadsOpt = Annotated[int | None, typer.Option(help="Geometry threads (default: all cores).", min=1)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+PackOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--pack", help="A user factor pack (.csv, .xlsx, LCAx or openEPD .json); repeatable."),
+]
+DatabaseOpt = Annotated[
+    Path | None, typer.Option("--database", help="Another material_db folder (default: the shipped one).")
+]
+
+
+def _takeoff_options(
+    tolerance: float, no_geometry: bool, prefer_geometry: bool, threads: int | None
+) -> TakeoffOptions:
+    return TakeoffOptions(
+        use_geometry=not no_geometry,
+        prefer_geometry=prefer_geometry,
+        tolerance=tolerance / 100.0,
+        threads=threads,
+    )
+
+
 @app.command()
 def takeoff(
-    model: Annotated[Path, typer.Argument(help="IFC model: .ifc or .ifczip (IFC2X3, IFC4, IFC4X3).")],
-    out: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .json (CSV to stdout if omitted)."),
-    ] = None,
-    tolerance: Annotated[
-        float,
-        typer.Option(
-            help="Percent difference between base-quantity and geometry volume listed as a disagreement."
-        ),
-    ] = DEFAULT_TOLERANCE * 100,
-    no_geometry: Annotated[
-        bool, typer.Option("--no-geometry", help="Skip geometry: faster, but no fallback and no cross-check.")
-    ] = False,
-    prefer_geometry: Annotated[
-        bool,
-        typer.Option(
-            "--prefer-geometry",
-            help="Use the geometry volume even where a base quantity exists (still checked).",
-        ),
-    ] = False,
-    threads: Annotated[int | None, typer.Option(help="Geometry threads (default: all cores).", min=1)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    model: ModelArg,
+    out: OutOpt = None,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE * 100,
+    no_geometry: NoGeometryOpt = False,
+    prefer_geometry: PreferGeometryOpt = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Quantities per element and material part, each with its source (one row per element x material)."""
 
     def action() -> TakeoffResult:
-        options = TakeoffOptions(
-            use_geometry=not no_geometry,
-            prefer_geometry=prefer_geometry,
-            tolerance=tolerance / 100.0,
-            threads=threads,
-        )
+        options = _takeoff_options(tolerance, no_geometry, prefer_geometry, threads)
         if out is not None:
             output.check_target(out)
         with _progress(not quiet) as on_progress:
             result = pipeline.run_takeoff(model, options, on_progress=on_progress)
-        output.write(result, out)
+        output.write(output.takeoff_document(result), out)
         return result
 
     result = guarded(action)
@@ -166,3 +191,180 @@ def takeoff(
         _print_summary(result)
         if out is not None:
             say(f"  written: {out}")
+
+
+@app.command()
+def match(
+    model: ModelArg,
+    out: OutOpt = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Your mapping CSV (material -> factor_id), applied first."),
+    ] = None,
+    write_mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-mapping", help="Write an editable mapping CSV, pre-filled with matches and suggestions."
+        ),
+    ] = None,
+    pack: PackOpt = None,
+    accept_suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-suggestions",
+            help="Apply the top fuzzy suggestion (score >= 85) when nothing else matches.",
+        ),
+    ] = False,
+    no_rebar_estimate: Annotated[
+        bool,
+        typer.Option(
+            "--no-rebar-estimate", help="Do not add estimated rebar for concrete when none is modelled."
+        ),
+    ] = False,
+    database: DatabaseOpt = None,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE * 100,
+    no_geometry: NoGeometryOpt = False,
+    prefer_geometry: PreferGeometryOpt = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Each model material to an emission factor: method, rule and confidence (one row per material)."""
+
+    def action() -> MatchResult:
+        options = _takeoff_options(tolerance, no_geometry, prefer_geometry, threads)
+        match_options = MatchOptions(
+            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
+        )
+        if out is not None:
+            output.check_target(out)
+        if write_mapping is not None:
+            output.check_target(write_mapping, formats=(".csv",))
+        with _progress(not quiet) as on_progress:
+            result = pipeline.run_match(
+                model,
+                options,
+                match_options,
+                mapping_path=mapping,
+                packs=pack or (),
+                database=database,
+                on_progress=on_progress,
+            )
+        if write_mapping is not None:
+            output.write(output.mapping_document(result), write_mapping)
+        if out is not None or write_mapping is None:
+            output.write(output.match_document(result), out)
+        return result
+
+    result = guarded(action)
+    if not quiet:
+        _print_match_summary(result)
+        for path in (out, write_mapping):
+            if path is not None:
+                say(f"  written: {path}")
+
+
+def _print_match_summary(result: MatchResult) -> None:
+    summary = result.summary()
+    coverage = result.coverage
+    share = coverage.share
+    say(
+        f"{Path(result.takeoff.model.path).name}: {summary['materials']} materials, "
+        f"{summary['matched']} matched, {summary['unmatched']} unmatched (database {result.database_version})"
+    )
+    shown = f"{share:.1%}" if share is not None else "unknown"
+    verdict = "met" if coverage.rule_met else "NOT shown"
+    say(
+        f"  matched mass share {shown} of {coverage.total_mass_kg:,.0f} kg known mass; "
+        f"GB/T 51366 {coverage.required_share:.0%} rule {verdict}"
+    )
+    for name, kg in coverage.unmatched_by_mass[:5]:
+        say(f"  unmatched: {name} ({kg:,.0f} kg)")
+    if coverage.unknown_mass:
+        say(
+            f"  mass unknown (no density): {', '.join(coverage.unknown_mass[:5])}"
+            + (" ..." if len(coverage.unknown_mass) > 5 else "")
+        )
+
+
+db_app = typer.Typer(help="The emission-factor database: list, show, check.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("list")
+def db_list(
+    search: Annotated[
+        str | None, typer.Option("--search", help="Only factors whose id or names contain TEXT.")
+    ] = None,
+    pack: PackOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Factors as tab-separated lines: id, unit, kgCO2e per unit, module, data type, verification, names."""
+
+    def action() -> None:
+        db = factors.load(database, pack or ())
+        found = db.search(search) if search else list(db.factors.values())
+        typer.echo(
+            "factor_id\tdeclared_unit\tgwp_kgco2e_per_unit\tmodule\tdata_type\tverification\tname_zh\tname_en"
+        )
+        for f in found:
+            typer.echo(
+                f"{f.factor_id}\t{f.declared_unit}\t{f.gwp_kgco2e_per_unit:g}\t{f.module}\t{f.data_type}\t"
+                f"{f.verification}\t{f.name_zh}\t{f.name_en}"
+            )
+        say(f"{len(found)} of {len(db.factors)} factors (database {db.version})")
+
+    guarded(action)
+
+
+@db_app.command("show")
+def db_show(
+    factor_id: Annotated[str, typer.Argument(help="A factor id, e.g. gbt51366:D:concrete_c30.")],
+    pack: PackOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """One factor with its source, density and (for derived factors) the recipe."""
+
+    def action() -> None:
+        db = factors.load(database, pack or ())
+        factor = db.factors.get(factor_id)
+        if factor is None:
+            close = difflib.get_close_matches(factor_id, list(db.factors), n=3, cutoff=0.5)
+            raise InputError(
+                f"unknown factor id {factor_id!r}",
+                hint="did you mean " + ", ".join(close) if close else "see `embodied db list --search`",
+            )
+        for name, value in dataclasses.asdict(factor).items():
+            typer.echo(f"{name}: {'' if value is None else value}")
+        source = db.sources.get(factor.source_id)
+        if source is not None:
+            for name, value in dataclasses.asdict(source).items():
+                typer.echo(f"source.{name}: {'' if value is None else value}")
+        density = db.density_for(factor)
+        typer.echo(
+            f"density_used_kg_m3: {density[0]:g} ({density[1]})" if density else "density_used_kg_m3: none"
+        )
+        recipe = db.recipes.get(factor.factor_id)
+        if recipe:
+            typer.echo("recipe: " + json.dumps(recipe, ensure_ascii=False))
+
+    guarded(action)
+
+
+@db_app.command("check")
+def db_check(pack: PackOpt = None, database: DatabaseOpt = None) -> None:
+    """Validate the database and any user pack, listing every problem at once (exit 2 if any)."""
+
+    def action() -> None:
+        problems = factors.check(database, pack or ())
+        for problem in problems:
+            typer.echo(str(problem))
+        if problems:
+            say(f"embodied: error: the database has {len(problems)} problems")
+            raise typer.Exit(2)
+        db = factors.load(database, pack or ())
+        say(
+            f"database {db.version}: {len(db.factors)} factors, {len(db.aliases)} aliases, "
+            f"{len(db.densities)} densities, {len(db.sources)} sources, packs: {len(db.packs)}: no problems"
+        )
+
+    guarded(action)

@@ -4,7 +4,8 @@ One root, so a caller can catch everything embodied raises on purpose::
 
     EmbodiedError            every deliberate failure; has .message and .hint
     ├── InputError           the input (a model file, an option) cannot be used  -> exit 2
-    │   └── ModelReadError   an IFC file that is missing, empty, not IFC, truncated or of an unknown schema
+    │   ├── ModelReadError   an IFC file that is missing, empty, not IFC, truncated or of an unknown schema
+    │   └── DatabaseError    the factor database or a user pack has problems; lists every one (file:line)
     └── OutputError          an output file cannot be written                     -> exit 2
 
 ``embodied.cli`` maps them to exit codes in one place (``EXIT_CODES``); anything else is a bug and
@@ -13,6 +14,7 @@ shows its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -44,3 +46,13 @@ class ModelReadError(InputError):
 
 class OutputError(EmbodiedError):
     """An output file cannot be written."""
+
+
+class DatabaseError(InputError):
+    """The factor database (material_db/) or a user pack has problems; the message lists every one,
+    one per line, as ``file:line: message``; ``problems`` holds them as records."""
+
+    def __init__(self, problems: Sequence[object], *, hint: str | None = None) -> None:
+        self.problems = tuple(problems)
+        listing = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the factor data:\n{listing}", hint=hint)

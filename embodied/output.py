@@ -1,7 +1,9 @@
-"""Take-off output: CSV, XLSX and JSON, chosen by the file's extension, all from one result.
+"""Result output: CSV, XLSX and JSON, chosen by the file's extension, all from one ``Document``.
 
-Files are written to a temporary file beside the target and moved into place only when complete,
-so a failure never leaves a half-written file or destroys an earlier one.
+Each command builds one ``Document`` from its result (the main table, further sheets, the whole
+JSON); the writers only render it. Files are written to a temporary file beside the target and moved
+into place only when complete, so a failure never leaves a half-written file or destroys an earlier
+one.
 """
 
 from __future__ import annotations
@@ -14,15 +16,52 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from embodied import __version__
 from embodied.errors import OutputError
-from embodied.records import TakeoffResult, TakeoffRow
+from embodied.records import MatchMethod, MatchResult, TakeoffResult, TakeoffRow
 
+FORMATS = (".csv", ".xlsx", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A result ready for every format: the main table (the CSV, the first sheet), further sheets,
+    an `about` list of (item, value) provenance pairs, and the whole result as JSON data."""
+
+    table_name: str
+    columns: tuple[str, ...]
+    rows: Sequence[Mapping[str, Any]]
+    data: Mapping[str, Any]
+    sheets: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    about: Sequence[tuple[str, str]] = ()
+
+
+def plain(value: Any) -> Any:
+    """Enums as their strings, tuples as lists, non-finite floats as None, floats to 12 significant
+    digits (binary noise such as 94740.48000000001 removed, far below any quantity's precision)."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}") if math.isfinite(value) else None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def record_dict(record: Any, columns: Sequence[str] | None = None) -> dict[str, Any]:
+    names = columns or [f.name for f in dataclasses.fields(record)]
+    return {name: plain(getattr(record, name)) for name in names}
+
+
+# -- the take-off -----------------------------------------------------------------------------------
 # The output contract: these columns, in this order, come first; other tools read them by name.
 CONTRACT_COLUMNS = (
     "global_id",
@@ -43,18 +82,69 @@ CONTRACT_COLUMNS = (
 )
 _ALL_FIELDS = tuple(f.name for f in dataclasses.fields(TakeoffRow))
 COLUMNS = CONTRACT_COLUMNS + tuple(f for f in _ALL_FIELDS if f not in CONTRACT_COLUMNS)
-FORMATS = (".csv", ".xlsx", ".json")
 
 
 def row_dict(row: TakeoffRow) -> dict[str, Any]:
-    """A row as plain values (enums as their strings), in column order."""
-    values = {name: getattr(row, name) for name in COLUMNS}
-    for key in ("split_method", "volume_origin"):
-        if values[key] is not None:
-            values[key] = str(values[key])
-    return values
+    """A take-off row as plain values (enums as their strings), in column order."""
+    return record_dict(row, COLUMNS)
 
 
+def provenance(result: TakeoffResult) -> dict[str, Any]:
+    """Tool, model and settings: the block every output of a run starts with."""
+    return {
+        "tool": {"name": "embodied", "version": __version__},
+        "model": dataclasses.asdict(result.model),
+        "takeoff_settings": dict(result.settings),
+    }
+
+
+def about_pairs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Flatten the provenance and summary blocks of a JSON document into (item, value) pairs."""
+    pairs: list[tuple[str, str]] = []
+    for key in ("tool", "model", "database", "takeoff_settings", "settings", "summary", "coverage"):
+        block = data.get(key)
+        if not isinstance(block, Mapping):
+            continue
+        for name, value in block.items():
+            if isinstance(value, Mapping):
+                pairs += [(f"{key}.{name}.{k}", str(v)) for k, v in value.items()]
+            elif not isinstance(value, list):
+                pairs.append((f"{key}.{name}", str(value)))
+    return pairs
+
+
+def takeoff_document(result: TakeoffResult) -> Document:
+    checks = [
+        dict(
+            record_dict(c),
+            difference=plain(c.difference),
+            disagreement=abs(c.difference) > result.tolerance,
+        )
+        for c in result.checks
+    ]
+    problems = [record_dict(p) for p in result.problems]
+    excluded = [record_dict(e) for e in result.excluded]
+    rows = [row_dict(r) for r in result.rows]
+    data = {
+        **provenance(result),
+        "summary": result.summary(),
+        "columns": list(COLUMNS),
+        "rows": rows,
+        "volume_checks": checks,
+        "problems": problems,
+        "excluded": excluded,
+    }
+    return Document(
+        table_name="takeoff",
+        columns=COLUMNS,
+        rows=rows,
+        data=data,
+        sheets={"volume_checks": checks, "problems": problems, "excluded": excluded},
+        about=about_pairs(data),
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------------
 def output_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -64,9 +154,10 @@ def output_format(path: Path) -> str:
     return suffix
 
 
-def check_target(path: Path) -> None:
+def check_target(path: Path, formats: Sequence[str] = FORMATS) -> None:
     """Fail before any work when the output cannot be written where asked."""
-    output_format(path)
+    if output_format(path) not in formats:
+        raise OutputError(f"{path}: this output must be one of {', '.join(formats)}")
     if path.is_dir():
         raise OutputError(f"{path}: is a directory")
     parent = path.parent if str(path.parent) else Path(".")
@@ -76,65 +167,55 @@ def check_target(path: Path) -> None:
         raise OutputError(f"{path}: directory {parent} is not writable")
 
 
-def document(result: TakeoffResult) -> dict[str, Any]:
-    """The whole result as JSON-ready data: provenance, settings, summary, rows, checks, problems."""
-    model = dataclasses.asdict(result.model)
-    return {
-        "tool": {"name": "embodied", "version": __version__},
-        "model": model,
-        "settings": dict(result.settings),
-        "summary": result.summary(),
-        "columns": list(COLUMNS),
-        "rows": [row_dict(r) for r in result.rows],
-        "volume_checks": [
-            dict(
-                dataclasses.asdict(c),
-                difference=c.difference if math.isfinite(c.difference) else None,
-                disagreement=abs(c.difference) > result.tolerance,
-            )
-            for c in result.checks
-        ],
-        "problems": [dict(dataclasses.asdict(p), kind=str(p.kind)) for p in result.problems],
-        "excluded": [dataclasses.asdict(e) for e in result.excluded],
-    }
-
-
-def write_csv(result: TakeoffResult, stream: IO[str]) -> None:
-    writer = csv.DictWriter(stream, fieldnames=list(COLUMNS), lineterminator="\n")
+def write_csv(doc: Document, stream: IO[str]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=list(doc.columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for row in result.rows:
-        writer.writerow({k: "" if v is None else v for k, v in row_dict(row).items()})
+    for row in doc.rows:
+        writer.writerow({k: _cell(row.get(k)) for k in doc.columns})
 
 
-def _write_json(result: TakeoffResult, path: Path) -> None:
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def _write_json(doc: Document, path: Path) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(document(result), fh, ensure_ascii=False, indent=1, allow_nan=False)
+        json.dump(doc.data, fh, ensure_ascii=False, indent=1, allow_nan=False)
         fh.write("\n")
 
 
-def _write_xlsx(result: TakeoffResult, path: Path) -> None:
+def _write_xlsx(doc: Document, path: Path) -> None:
     import pandas as pd  # heavy; only needed here
 
-    doc = document(result)
-    about = [("tool", f"embodied {__version__}")]
-    about += [(f"model.{k}", str(v)) for k, v in doc["model"].items() if k != "units"]
-    about += [(f"units.{k}", str(v)) for k, v in doc["model"]["units"].items()]
-    about += [(f"settings.{k}", str(v)) for k, v in doc["settings"].items()]
-    about += [(f"summary.{k}", str(v)) for k, v in doc["summary"].items()]
-    sheets = {
-        "takeoff": pd.DataFrame(doc["rows"], columns=list(COLUMNS)),
-        "volume_checks": pd.DataFrame(doc["volume_checks"]),
-        "problems": pd.DataFrame(doc["problems"]),
-        "excluded": pd.DataFrame(doc["excluded"]),
-        "about": pd.DataFrame(about, columns=["item", "value"]),
-    }
+    def frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Any:
+        return pd.DataFrame([{k: _cell(v) for k, v in r.items()} for r in rows], columns=columns)
+
+    sheets = {doc.table_name: frame(doc.rows, list(doc.columns))}
+    sheets.update({name: frame(rows) for name, rows in doc.sheets.items()})
+    sheets["about"] = pd.DataFrame(list(doc.about), columns=["item", "value"])
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"
-            if frame.shape[1]:
+            if table.shape[1]:
                 sheet.auto_filter.ref = sheet.dimensions
+
+
+def _write_csv_file(doc: Document, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel then reads Chinese right
+        write_csv(doc, fh)
+
+
+WRITERS: dict[str, Callable[[Document, Path], None]] = {
+    ".csv": _write_csv_file,
+    ".json": _write_json,
+    ".xlsx": _write_xlsx,
+}
 
 
 def _umask() -> int:
@@ -144,7 +225,8 @@ def _umask() -> int:
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
+def atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, moved onto it only when the block completes."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
     os.close(fd)
     tmp = Path(tmp_name)
@@ -157,29 +239,132 @@ def _atomic(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def _write_csv_file(result: TakeoffResult, path: Path) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel then reads Chinese right
-        write_csv(result, fh)
-
-
-WRITERS: dict[str, Callable[[TakeoffResult, Path], None]] = {
-    ".csv": _write_csv_file,
-    ".json": _write_json,
-    ".xlsx": _write_xlsx,
-}
-
-
-def write(result: TakeoffResult, path: Path | None) -> None:
+def write(doc: Document, path: Path | None) -> None:
     """Write to `path` by its extension, or CSV to stdout when `path` is None."""
     if path is None:
         buffer = io.StringIO()
-        write_csv(result, buffer)
+        write_csv(doc, buffer)
         sys.stdout.write(buffer.getvalue())
         sys.stdout.flush()
         return
     check_target(path)
     try:
-        with _atomic(path) as tmp:
-            WRITERS[output_format(path)](result, tmp)
+        with atomic(path) as tmp:
+            WRITERS[output_format(path)](doc, tmp)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
+
+
+# -- matching ---------------------------------------------------------------------------------------
+MATCH_CONTRACT = (
+    "material",
+    "ifc_classes",
+    "elements",
+    "volume_m3",
+    "mass_kg",
+    "factor_id",
+    "factor_name",
+    "method",
+    "rule",
+    "confidence",
+    "suggestions",
+)
+MATCH_COLUMNS = (
+    *MATCH_CONTRACT,
+    "declared_unit",
+    "quantity",
+    "gwp_kgco2e_per_unit",
+    "factor_module",
+    "factor_data_type",
+    "factor_verification",
+    "factor_source",
+    "mass_source",
+    "area_m2",
+    "note",
+)
+MAPPING_COLUMNS = (
+    "material",
+    "classification",
+    "factor_id",
+    "factor_name",
+    "method",
+    "confidence",
+    "ifc_classes",
+    "elements",
+    "volume_m3",
+    "mass_kg",
+    "suggestion_1",
+    "suggestion_2",
+    "suggestion_3",
+    "note",
+)
+
+
+def match_document(result: MatchResult) -> Document:
+    rows = [record_dict(m, MATCH_COLUMNS) for m in result.materials]
+    coverage = result.coverage
+    coverage_block = {
+        "total_mass_kg": coverage.total_mass_kg,
+        "matched_mass_kg": coverage.matched_mass_kg,
+        "matched_mass_share": plain(coverage.share) if coverage.share is not None else None,
+        "required_share": coverage.required_share,
+        "cutoff_share": coverage.cutoff_share,
+        "rule_met": coverage.rule_met,
+        "unknown_mass": list(coverage.unknown_mass),
+        "unmatched_by_mass": [{"material": m, "mass_kg": kg} for m, kg in coverage.unmatched_by_mass],
+        "omissible_under_cutoff": list(coverage.omissible),
+    }
+    problems = [record_dict(p) for p in (*result.takeoff.problems, *result.problems)]
+    elements = [
+        {"material": m.material, "factor_id": m.factor_id, "global_id": gid}
+        for m in result.materials
+        for gid in m.element_ids
+    ]
+    data = {
+        **provenance(result.takeoff),
+        "database": {"version": result.database_version, "packs": list(result.packs)},
+        "settings": {**result.settings, "mapping_file": result.mapping_file},
+        "summary": result.summary(),
+        "coverage": coverage_block,
+        "columns": list(MATCH_COLUMNS),
+        "materials": rows,
+        "elements": elements,
+        "problems": problems,
+    }
+    unmatched = [{"material": m, "mass_kg": kg} for m, kg in coverage.unmatched_by_mass]
+    return Document(
+        table_name="materials",
+        columns=MATCH_COLUMNS,
+        rows=rows,
+        data=data,
+        sheets={"unmatched_by_mass": unmatched, "problems": problems, "elements": elements},
+        about=about_pairs(data),
+    )
+
+
+def mapping_document(result: MatchResult) -> Document:
+    """The editable mapping: current factor per material, top suggestions for the unmatched."""
+    rows = []
+    for m in result.materials:
+        if m.method is MatchMethod.ESTIMATE:
+            continue
+        suggestions = [*list(m.suggestions), "", "", ""]
+        rows.append(
+            {
+                "material": m.material if m.material != "(no material)" else "",
+                "classification": "",
+                "factor_id": m.factor_id or "",
+                "factor_name": m.factor_name or "",
+                "method": str(m.method),
+                "confidence": m.confidence,
+                "ifc_classes": "; ".join(m.ifc_classes),
+                "elements": m.elements,
+                "volume_m3": m.volume_m3,
+                "mass_kg": m.mass_kg,
+                "suggestion_1": suggestions[0].split(" ")[0],
+                "suggestion_2": suggestions[1].split(" ")[0],
+                "suggestion_3": suggestions[2].split(" ")[0],
+                "note": "fill factor_id, then pass this file with --mapping" if not m.factor_id else "",
+            }
+        )
+    return Document(table_name="mapping", columns=MAPPING_COLUMNS, rows=rows, data={"mapping": rows})

@@ -48,6 +48,8 @@ class SplitMethod(StrEnum):
 
 class ProblemKind(StrEnum):
     NO_MATERIAL = "no_material"
+    UNMATCHED = "unmatched_material"
+    COVERAGE = "coverage"
     NO_QUANTITY = "no_quantity"
     ASSUMPTION = "assumption"
     DISAGREEMENT = "quantity_disagreement"
@@ -97,6 +99,8 @@ class TakeoffRow:
     area_source: str | None = None
     length_source: str | None = None
     geometry_volume_m3: float | None = None  # the whole element's, for the cross-check; None if not closed
+    classification: str | None = None  # "<system>:<code>" of each classification reference, "; "-joined
+    material_category: str | None = None  # IfcMaterial.Category, context for matching
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +162,95 @@ class TakeoffResult:
             "quantity_disagreements": len(self.disagreements),
             "materials_without_density": sum(1 for p in self.problems if p.kind is ProblemKind.DENSITY),
             "elements_excluded_by_class": sum(e.count for e in self.excluded),
+        }
+
+
+# -- matching ---------------------------------------------------------------------------------------
+class MatchMethod(StrEnum):
+    """How a model material got its factor, strongest first."""
+
+    MAPPING = "mapping"  # the user's mapping file
+    CLASSIFICATION = "classification"  # a classification reference of its elements
+    GRADE = "grade"  # a grade token (C30, HRB400, Q355B, M10 ...) with its family
+    ALIAS = "alias"  # an alias in material_db/aliases.csv or a user pack
+    CATEGORY = "category"  # IfcMaterial.Category fallback
+    SUGGESTION = "suggestion"  # a fuzzy suggestion, applied only with --accept-suggestions
+    ESTIMATE = "estimate"  # a line the tool adds (rebar not modelled), flagged
+    UNMATCHED = "unmatched"
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialMatch:
+    """One distinct model material (for the IFC classes listed) and the factor it was matched to.
+
+    ``quantity`` is in the factor's declared unit (m³ from volume, t or kg from mass, m² from the
+    element area shared by volume share); None when the quantity that unit needs is unknown."""
+
+    material: str
+    ifc_classes: tuple[str, ...]
+    elements: int
+    volume_m3: float | None
+    mass_kg: float | None
+    mass_source: str | None
+    area_m2: float | None
+    factor_id: str | None
+    factor_name: str | None
+    declared_unit: str | None
+    quantity: float | None
+    method: MatchMethod
+    rule: str | None
+    confidence: float | None
+    suggestions: tuple[str, ...]  # "factor_id (score)"
+    note: str = ""
+    element_ids: tuple[str, ...] = ()
+    gwp_kgco2e_per_unit: float | None = None
+    factor_module: str | None = None  # e.g. A1-A3
+    factor_data_type: str | None = None  # standard, derived, supplementary, official, user, epd
+    factor_verification: str | None = None
+    factor_source: str | None = None  # "<source_id>: <source_ref>"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The GB/T 51366 §6.1 inclusion rule: matched materials hold at least `required_share` of the
+    total mass; only then may items each under `cutoff_share` be left out."""
+
+    total_mass_kg: float
+    matched_mass_kg: float
+    required_share: float
+    cutoff_share: float
+    unknown_mass: tuple[str, ...]  # materials whose mass is unknown (no density): the share is uncertain
+    unmatched_by_mass: tuple[tuple[str, float], ...]  # (material, kg), heaviest first
+    omissible: tuple[str, ...]  # unmatched materials each under the cut-off share
+
+    @property
+    def share(self) -> float | None:
+        return self.matched_mass_kg / self.total_mass_kg if self.total_mass_kg > 0 else None
+
+    @property
+    def rule_met(self) -> bool:
+        share = self.share
+        return share is not None and share >= self.required_share and not self.unknown_mass
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    takeoff: TakeoffResult
+    database_version: str
+    packs: tuple[str, ...]
+    mapping_file: str | None
+    materials: tuple[MaterialMatch, ...]
+    coverage: Coverage
+    problems: tuple[Problem, ...]
+    settings: dict[str, object] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        matched = [m for m in self.materials if m.factor_id]
+        share = self.coverage.share
+        return {
+            "materials": len(self.materials),
+            "matched": len(matched),
+            "unmatched": len(self.materials) - len(matched),
+            "matched_mass_share": round(share, 6) if share is not None else None,
+            "coverage_rule_met": self.coverage.rule_met,
         }

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import ifcopenshell.util.classification
 import ifcopenshell.util.element
 import ifcopenshell.util.representation
 import ifcopenshell.util.shape
@@ -123,6 +124,17 @@ def storey_of(element: Any) -> str | None:
     return None
 
 
+def classification_of(element: Any) -> str | None:
+    """'<system>:<code>' for each classification reference of the element (or its type), '; '-joined."""
+    found = []
+    for ref in ifcopenshell.util.classification.get_references(element):
+        code = getattr(ref, "Identification", None) or getattr(ref, "ItemReference", None) or ref.Name
+        system = ifcopenshell.util.classification.get_classification(ref)
+        if code:
+            found.append(f"{system.Name}:{code}" if system is not None and system.Name else str(code))
+    return "; ".join(dict.fromkeys(found)) or None
+
+
 def _axis_length(element: Any) -> float | None:
     """Length of a wall's 'Axis' polyline (project units): the wall's run without base quantities."""
     if not element.is_a("IfcWall"):
@@ -176,6 +188,7 @@ class _Taker:
             "name": element.Name,
             "type_name": element_type.Name if element_type is not None else None,
             "storey": storey_of(element),
+            "classification": classification_of(element),
         }
 
     def _problem(self, kind: ProblemKind, message: str, ident: dict[str, Any]) -> None:
@@ -350,6 +363,7 @@ class _Taker:
                 TakeoffRow(
                     **common,
                     material=part.material,
+                    material_category=part.category,
                     layer_index=part.index,
                     layer_thickness_m=part.thickness_m,
                     share=share,

@@ -35,6 +35,7 @@ class MaterialPart:
     fraction: float | None = None  # IfcMaterialConstituent.Fraction
     density_kg_m3: float | None = None
     density_note: str = ""
+    category: str | None = None  # IfcMaterial.Category (IFC4 onwards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,8 @@ def _density(material: Any, units: UnitScales) -> tuple[float | None, str]:
 def _part(material: Any, units: UnitScales, **kw: Any) -> MaterialPart:
     density, note = _density(material, units)
     name = material.Name if material is not None else None
-    return MaterialPart(material=name, density_kg_m3=density, density_note=note, **kw)
+    category = getattr(material, "Category", None) if material is not None else None
+    return MaterialPart(material=name, density_kg_m3=density, density_note=note, category=category, **kw)
 
 
 def resolve(element: Any, units: UnitScales) -> MaterialResolution:

@@ -1,0 +1,96 @@
+"""The user's mapping file: model material (or classification code) -> factor id, editable in a
+spreadsheet and passed back with ``--mapping``.
+
+Reading checks every row against the factor database; the first problem is an error naming the file
+and the line (``InputError``, exit 2). ``embodied match --write-mapping`` writes such a file,
+pre-filled with the current factor of each material and the top suggestions for the unmatched ones
+(``embodied.output.mapping_document``); extra columns are ignored on reading.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from embodied.errors import InputError
+from embodied.matching.normalize import normalize
+
+REQUIRED = ("material", "factor_id")
+OPTIONAL = ("classification", "note")
+
+
+class MappingError(InputError):
+    """A mapping file that cannot be used: the message names the file and the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    factor_id: str
+    where: str  # "<file>:<line>"
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UserMapping:
+    path: str
+    by_material: dict[str, Entry] = field(default_factory=dict)  # normalised material name -> entry
+    by_classification: dict[str, Entry] = field(default_factory=dict)  # "<system>:<code>" or "<code>"
+
+    def for_material(self, name: str) -> Entry | None:
+        return self.by_material.get(normalize(name))
+
+    def for_classifications(self, codes: Sequence[str]) -> Entry | None:
+        for code in codes:
+            entry = self.by_classification.get(code) or self.by_classification.get(code.split(":")[-1])
+            if entry is not None:
+                return entry
+        return None
+
+
+def read(path: Path, factor_ids: Collection[str]) -> UserMapping:
+    """Read a mapping CSV (UTF-8, with or without BOM). Rows with an empty factor_id are skipped."""
+    if not path.is_file():
+        raise MappingError(f"{path}: mapping file not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise MappingError(
+            f"{path}:1: mapping header lacks {', '.join(missing)}", hint="columns: material,factor_id"
+        )
+    mapping = UserMapping(path=str(path))
+    for row in reader:
+        line = reader.line_num
+        where = f"{path}:{line}"
+        if None in row or any(v is None for v in row.values()):
+            raise MappingError(f"{where}: malformed row (expected {len(header)} fields)")
+        values = {k.strip(): (v or "").strip() for k, v in row.items()}
+        material, factor_id = values["material"], values["factor_id"]
+        classification = values.get("classification", "")
+        if not factor_id:
+            continue
+        if factor_id not in factor_ids:
+            raise MappingError(
+                f"{where}: unknown factor id {factor_id!r}", hint="see `embodied db list --search`"
+            )
+        if not material and not classification:
+            raise MappingError(f"{where}: a row needs a material or a classification")
+        entry = Entry(factor_id=factor_id, where=where, note=values.get("note", ""))
+        if material:
+            _put(mapping.by_material, normalize(material), entry, where)
+        else:
+            _put(mapping.by_classification, classification, entry, where)
+    return mapping
+
+
+def _put(table: dict[str, Entry], key: str, entry: Entry, where: str) -> None:
+    previous = table.get(key)
+    if previous is not None and previous.factor_id != entry.factor_id:
+        raise MappingError(f"{where}: {key!r} is already mapped to {previous.factor_id} at {previous.where}")
+    table[key] = entry

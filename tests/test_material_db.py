@@ -1,0 +1,301 @@
+"""The shipped factor database (material_db/): clean, faithful to its sources, and checked lazily.
+
+Every number asserted here is worked by hand from GB/T 51366-2019 Table D.0.1 (as transcribed in
+../shared/data) and the recipes documented in material_db/recipes.yaml.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from embodied.errors import DatabaseError, InputError
+from embodied.factors import DEFAULT_ROOT, DataProblem, Factor, FactorDB, check, load
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CSV = REPO.parent / "shared" / "data" / "gbt51366_2019_appendix_d_e.csv"
+
+
+@pytest.fixture(scope="module")
+def db() -> FactorDB:
+    return load()
+
+
+def test_shipped_database_checks_clean() -> None:
+    """check() finds no problem in material_db/ as shipped."""
+    assert [str(p) for p in check()] == []
+
+
+def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
+    """DEFAULT_ROOT resolves to <repo>/material_db and the data version is the descriptor's."""
+    assert DEFAULT_ROOT == REPO / "material_db"
+    assert db.version == "2026.11.0"
+    assert db.packs == ()
+
+
+def test_appendix_d_and_e_rows_equal_the_shared_transcription(db: FactorDB) -> None:
+    """All 69 App. D and 16 App. E rows are present with identical numbers, units, names and checks."""
+    with SHARED_CSV.open(encoding="utf-8") as handle:
+        shared = list(csv.DictReader(handle))
+    assert sum(r["std_table"] == "D.0.1" for r in shared) == 69
+    assert sum(r["std_table"] == "E.0.1" for r in shared) == 16
+    ours = {
+        f.factor_id: f
+        for f in db.factors.values()
+        if f.source_id == "gbt51366_2019" and ":A:" not in f.factor_id
+    }
+    assert set(ours) == {r["factor_id"] for r in shared}
+    for row in shared:
+        f = ours[row["factor_id"]]
+        assert f.gwp_kgco2e_per_unit == float(row["gwp_kgco2e_per_unit"]), f.factor_id
+        assert (f.declared_unit, f.module, f.name_zh, f.name_en) == (
+            row["declared_unit"],
+            row["en15978_module"],
+            row["name_zh"],
+            row["name_en"],
+        )
+        assert f.data_type == "standard"
+        assert f.source_ref == f"Table {row['std_table']}, row {row['name_zh']}"
+        agreeing = int(row["secondary_sources_agreeing"])
+        assert f.verification == ("verified_x2" if agreeing >= 2 else "verified"), f.factor_id
+        assert row["check_note"] in f.notes
+
+
+@pytest.mark.parametrize(
+    ("factor_id", "expected"),
+    [
+        ("gbt51366:D:concrete_c30", 295.0),
+        ("gbt51366:D:steel_rebar", 2340.0),
+        ("derived:concrete_c40", 340.0),  # 295 + (40 - 30) × (385 - 295) / (50 - 30)
+        ("derived:concrete_c25", 272.5),  # 295 + (25 - 30) × 4.5, extrapolated
+        ("derived:concrete_c35", 317.5),
+        ("derived:concrete_c60", 430.0),  # 295 + 30 × 4.5, extrapolated
+        ("derived:cement_mortar_m10", 216.8399),  # 0.290 × 735 + 1.45 × 2.51 + 0.30 × 0.168
+        ("derived:cement_mortar_m5", 172.7399),  # 0.230 × 735 + 3.6395 + 0.0504
+        ("derived:insulation_xps", 5020.0),  # proxy of 聚苯乙烯泡沫板
+        ("derived:fuel_diesel_kg", 3.09610868),  # 72.59 tCO2/TJ × 42.652 GJ/t / 1000
+        ("gbt51366:A:diesel", 72590.0),  # 72.59 tCO2/TJ in kg per TJ
+        ("mee_nbs:grid_2023:national", 0.5306),
+        ("mee_nbs:grid_2022:east", 0.5617),
+        ("mee_nbs:grid_2023:beijing", 0.5554),
+    ],
+)
+def test_hand_computed_values(db: FactorDB, factor_id: str, expected: float) -> None:
+    """Derived and energy factors equal the arithmetic worked by hand."""
+    assert db.factors[factor_id].gwp_kgco2e_per_unit == pytest.approx(expected, rel=1e-12)
+
+
+def test_derived_factors_are_labelled_and_never_gbt51366(db: FactorDB) -> None:
+    """Derived rows cite our derivation, extrapolations say so and are unverified."""
+    derived = [f for f in db.factors.values() if f.data_type == "derived"]
+    assert len(derived) == 20
+    assert all(f.source_id != "gbt51366_2019" and f.factor_id.startswith("derived:") for f in derived)
+    for n in (15, 20, 25, 55, 60):
+        f = db.factors[f"derived:concrete_c{n}"]
+        assert "EXTRAPOLATED" in f.notes and f.verification == "unverified"
+    assert db.factors["derived:cement_mortar_m10"].verification == "recollection"
+    assert "PROXY" in db.factors["derived:insulation_xps"].notes
+
+
+def _evaluate(recipe: dict[str, Any], factors: dict[str, Factor]) -> float:
+    """An evaluator written apart from embodied.factors.recipes, from the rules in recipes.yaml's header."""
+    inputs = recipe["inputs"]
+    if recipe["method"] == "interpolate":
+        (a, b) = inputs
+        va, vb = factors[a["factor_id"]].gwp_kgco2e_per_unit, factors[b["factor_id"]].gwp_kgco2e_per_unit
+        return float(va + (recipe["x"] - a["x"]) * (vb - va) / (b["x"] - a["x"]))
+    return float(sum(i["quantity"] * factors[i["factor_id"]].gwp_kgco2e_per_unit for i in inputs))
+
+
+def test_every_derived_value_recomputes_from_its_recipe(db: FactorDB) -> None:
+    """recipes.yaml and the factors it names give every stored derived value to 1e-9."""
+    recipes = yaml.safe_load((DEFAULT_ROOT / "recipes.yaml").read_text(encoding="utf-8"))
+    derived = {f.factor_id for f in db.factors.values() if f.data_type == "derived"}
+    assert set(recipes) == derived
+    for factor_id, recipe in recipes.items():
+        stored = db.factors[factor_id].gwp_kgco2e_per_unit
+        assert _evaluate(recipe, dict(db.factors)) == pytest.approx(stored, rel=1e-9, abs=1e-9), factor_id
+        assert str(_format(stored)) in recipe["formula"], factor_id
+
+
+def _format(value: float) -> str:
+    return f"{value:.10f}".rstrip("0").rstrip(".")
+
+
+def test_energy_rows(db: FactorDB) -> None:
+    """Grid factors by year and level, App. A fuels per TJ, provinces 2023 unverified as the digest says."""
+    grid = [f for f in db.factors.values() if f.category == "energy/electricity"]
+    assert len([f for f in grid if ":grid_2023:" in f.factor_id]) == 3 + 7 + 30
+    assert len([f for f in grid if ":grid_2022:" in f.factor_id]) == 3 + 7 + 10
+    assert len([f for f in grid if ":grid_2021:" in f.factor_id]) == 3
+    assert db.factors["mee_nbs:grid_2023:sichuan"].verification == "unverified"
+    assert db.factors["mee_nbs:grid_2023:south"].verification == "verified"
+    assert all(f.declared_unit == "kWh" and f.data_type == "official" for f in grid)
+    fuels = [f for f in db.factors.values() if f.factor_id.startswith("gbt51366:A:")]
+    assert len(fuels) == 14 and all(f.declared_unit == "TJ" for f in fuels)
+    assert db.factors["derived:fuel_natural_gas_m3"].declared_unit == "m3_gas"
+
+
+def test_density_for(db: FactorDB) -> None:
+    """A factor's density comes from its longest category prefix in densities.csv, with its source."""
+    f = db.factors
+    assert db.density_for(f["gbt51366:D:concrete_c30"]) == (2400.0, "densities.csv:concrete (gb50009_2012)")
+    assert db.density_for(f["gbt51366:D:steel_rebar"]) == (7850.0, "densities.csv:steel (gb50009_2012)")
+    assert db.density_for(f["gbt51366:D:brick_shale_hollow"])[0] == 1100.0  # type: ignore[index]
+    assert db.density_for(f["derived:insulation_xps"])[0] == 35.0  # type: ignore[index]
+    assert db.density_for(f["gbt51366:D:insulation_eps"])[0] == 20.0  # type: ignore[index]
+    assert db.density_for(f["gbt51366:D:window_pvc_steel"]) is None
+    own = Factor(**{**_fields(f["gbt51366:D:concrete_c30"]), "density_kg_m3": 2350.0, "factor_id": "user:x"})
+    assert db.density_for(own) == (2350.0, "user:x (gbt51366_2019)")
+
+
+def _fields(factor: Factor) -> dict[str, Any]:
+    return {name: getattr(factor, name) for name in Factor.__dataclass_fields__}
+
+
+def test_densities_never_cite_gbt51366(db: FactorDB) -> None:
+    """Every density names GB 50009 (recollection) or an assumption, and says how it was converted."""
+    assert {d.source_id for d in db.densities.values()} <= {"gb50009_2012", "embodied_assumption"}
+    for d in db.densities.values():
+        if d.source_id == "gb50009_2012":
+            assert d.verification == "recollection" and "x 100" in d.notes
+
+
+def test_search(db: FactorDB) -> None:
+    """search() finds by id and names, ignoring case and full/half width."""
+    ids = {f.factor_id for f in db.search("C30")}
+    assert "gbt51366:D:concrete_c30" in ids
+    assert {f.factor_id for f in db.search("Ｃ３０")} == ids
+    assert {f.factor_id for f in db.search("混凝土")} >= {"gbt51366:D:concrete_c50", "derived:concrete_c40"}
+    assert db.search("no such material at all") == []
+
+
+def test_method_parameters(db: FactorDB) -> None:
+    """The method defaults of GB/T 51366 carry their values, sources and verification."""
+    m = db.method
+    assert m["coverage_min_mass_share"]["value"] == 0.95
+    assert m["cutoff_mass_share"]["value"] == 0.001
+    assert m["transport_default_km"]["value"] == {"concrete": 40, "other": 500}
+    assert m["recycling_credit_share"]["value"] == 0.5
+    assert m["design_life_years"]["value"] == 50
+    assert m["rebar_kg_per_m3"]["value"]["default"] == 110
+    assert m["rebar_kg_per_m3"]["verification"] == "unverified"
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    root = tmp_path / "material_db"
+    shutil.copytree(DEFAULT_ROOT, root)
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(
+        n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line
+    )
+
+
+def test_a_broken_copy_reports_every_problem_at_once(copy: Path) -> None:
+    """Eleven faults in eight files are all reported in one pass, each with file:line.
+
+    A row with a problem is left out, so checks that depend on it may add problems of their own.
+    """
+    gbt, derived = copy / "factors" / "gbt51366_2019.csv", copy / "factors" / "derived.csv"
+    _edit(gbt, "Natural gypsum,gypsum,t,", "Natural gypsum,gypsum,m4,")
+    _edit(gbt, "Quicklime (market average),lime,t,1190", "Quicklime (market average),lime,t,-1190")
+    _edit(gbt, "gbt51366:D:clay,", "gbt51366:D:shale,")
+    _edit(derived, "concrete,m3,340,", "concrete,m3,341,")
+    _edit(derived, "derived:cement_mortar_m5,embodied_derived", "derived:cement_mortar_m5,nowhere_2020")
+    _edit(copy / "densities.csv", "tile,2000", "tiles,2000")
+    _edit(copy / "methods" / "gbt51366_2019.yaml", "verification: unverified", "verification: maybe")
+    (copy / "aliases.csv").write_text(
+        "alias,factor_id,lang,priority,ifc_classes,note\nC30,gbt51366:D:concrete_c30,zh,10,,\nC99,nope:x,zh,10,,\n",
+        encoding="utf-8",
+    )
+    recipes = copy / "recipes.yaml"
+    text = recipes.read_text(encoding="utf-8")
+    start = text.index("derived:concrete_c45:")
+    recipes.write_text(text[:start] + text[text.index("derived:concrete_c55:") :], encoding="utf-8")
+    (copy / "factors" / "extra.csv").write_text("x\n", encoding="utf-8")
+
+    problems = check(copy)
+    got = {(p.file, p.line, p.message) for p in problems}
+    expected = [
+        ("factors/gbt51366_2019.csv", 7, "declared_unit 'm4' is not one of"),
+        ("factors/gbt51366_2019.csv", _line_of(gbt, "Quicklime"), "gwp_kgco2e_per_unit -1190 is below 0"),
+        ("factors/gbt51366_2019.csv", 11, "duplicate factor_id 'gbt51366:D:shale' (first on line 10)"),
+        ("factors/derived.csv", _line_of(derived, "concrete_c40,"), "is 341 but its recipe gives 340"),
+        (
+            "factors/derived.csv",
+            _line_of(derived, "mortar_m5,"),
+            "source_id 'nowhere_2020' is not in sources.yaml",
+        ),
+        ("factors/derived.csv", _line_of(derived, "concrete_c45,"), "derived factor has no recipe"),
+        ("densities.csv", _line_of(copy / "densities.csv", "tiles,"), "category 'tiles' is not one of"),
+        ("densities.csv", None, "category 'tile' needs a density and has none"),
+        ("aliases.csv", 3, "alias 'C99' points to unknown factor 'nope:x'"),
+        (
+            "methods/gbt51366_2019.yaml",
+            _line_of(copy / "methods" / "gbt51366_2019.yaml", "rebar_kg_per_m3:"),
+            "maybe",
+        ),
+        ("factors/extra.csv", None, "data file not described in datapackage.yaml"),
+    ]
+    for file, line, message in expected:
+        assert any(f == f"material_db/{file}" and ln == line and message in m for f, ln, m in got), (
+            f"{file}:{line}: {message}\n got: {sorted(map(str, problems))}"
+        )
+    assert all(isinstance(p, DataProblem) for p in problems)
+
+    with pytest.raises(DatabaseError) as caught:
+        load(copy)
+    assert isinstance(caught.value, InputError)
+    assert len(caught.value.problems) == len(problems)
+    assert "material_db/factors/gbt51366_2019.csv:7: declared_unit 'm4'" in caught.value.message
+    assert caught.value.message.count("\n") == len(problems)
+
+
+def test_labelling_a_derived_value_as_the_standard_is_refused(copy: Path) -> None:
+    """A derived row citing gbt51366_2019, a non-redistributable source and a user id are problems."""
+    derived = copy / "factors" / "derived.csv"
+    _edit(derived, "derived:concrete_c40,embodied_derived", "derived:concrete_c40,gbt51366_2019")
+    _edit(derived, "derived:concrete_c45,embodied_derived", "derived:concrete_c45,user")
+    with derived.open("a", encoding="utf-8") as handle:
+        handle.write("user:x,embodied_derived,r,x,x,concrete,m3,1,A1-A3,user,unverified,,\n")
+    messages = [str(p) for p in check(copy)]
+    c40 = _line_of(derived, "derived:concrete_c40,")
+    assert (
+        f"material_db/factors/derived.csv:{c40}: a derived value must not cite the standard's source"
+        in "\n".join(messages)
+    )
+    assert any("'user' is not redistributable" in m for m in messages)
+    assert any("user:* ids belong in user packs" in m for m in messages)
+
+
+def test_aliases_and_grades_may_be_absent(copy: Path) -> None:
+    """Without aliases.csv and grades.yaml (another task writes them) the database still loads."""
+    for name in ("aliases.csv", "grades.yaml"):
+        (copy / name).unlink(missing_ok=True)
+    db = load(copy)
+    assert db.aliases == () and dict(db.grades) == {}
+
+
+def test_an_unreadable_descriptor_stops_with_one_problem(copy: Path) -> None:
+    """A datapackage.yaml that is not YAML is reported with its line, and nothing else is guessed."""
+    (copy / "datapackage.yaml").write_text("name: x\nresources: [\n", encoding="utf-8")
+    problems = check(copy)
+    assert len(problems) == 1
+    assert problems[0].file == "material_db/datapackage.yaml" and problems[0].line is not None
+    assert re.search(r"not valid YAML", problems[0].message)
