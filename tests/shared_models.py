@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +34,10 @@ def manifest() -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return list(json.loads(path.read_text(encoding="utf-8"))["files"])
+
+
+def embodied(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the `embodied` command as a user would, in a child process (real exit codes, stderr)."""
+    return subprocess.run(
+        [sys.executable, "-m", "embodied", *map(str, args)], capture_output=True, text=True, timeout=300
+    )

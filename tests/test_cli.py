@@ -6,24 +6,16 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from shared_models import REPO, SHARED_IFC, require
+from shared_models import REPO, SHARED_IFC, embodied, require
 
 from embodied import modelkit
 from embodied.cli import app
 from embodied.output import CONTRACT_COLUMNS
-
-
-def embodied(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "embodied", *map(str, args)], capture_output=True, text=True, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")

@@ -116,3 +116,28 @@ def test_foot_models_are_converted_to_si() -> None:
     janesville = next(e for e in ENTRIES if e["path"].endswith(".ifczip"))
     _, restaurant = taken(janesville)
     assert restaurant.model.units.area_m2 == pytest.approx(0.3048**2)
+
+
+@cache
+def _db() -> Any:
+    from embodied import factors
+
+    return factors.load()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_every_material_is_matched_or_listed(entry: dict[str, Any]) -> None:
+    """Every material of the take-off is a match row, with a factor or with a problem saying why not."""
+    from embodied import matching
+    from embodied.matching.core import NO_MATERIAL
+
+    _, result = taken(entry)
+    matched = matching.run(result, _db())
+    expected = {r.material or NO_MATERIAL for r in result.rows if r.volume_origin is not VolumeOrigin.PARTS}
+    assert expected <= {m.material for m in matched.materials}
+    unmatched_problems = " ".join(p.message for p in matched.problems if p.kind is ProblemKind.UNMATCHED)
+    for m in matched.materials:
+        if m.factor_id is None:
+            assert repr(m.material) in unmatched_problems
+        elif m.declared_unit == "m3" and m.volume_m3 is not None:
+            assert m.quantity == pytest.approx(m.volume_m3)
