@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from embodied import __version__
 from embodied.errors import OutputError
+from embodied.factors import data_version
 from embodied.records import MatchMethod, MatchResult, TakeoffResult, TakeoffRow
 
 FORMATS = (".csv", ".xlsx", ".json")
@@ -93,6 +94,7 @@ def provenance(result: TakeoffResult) -> dict[str, Any]:
     """Tool, model and settings: the block every output of a run starts with."""
     return {
         "tool": {"name": "embodied", "version": __version__},
+        "database": {"version": data_version()},
         "model": dataclasses.asdict(result.model),
         "takeoff_settings": dict(result.settings),
     }

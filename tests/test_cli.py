@@ -56,6 +56,7 @@ def test_output_by_extension(good_model: Path, tmp_path: Path, suffix: str) -> N
         doc = json.loads(target.read_text(encoding="utf-8"))
         assert doc["summary"]["rows_written"] == 1
         assert doc["model"]["sha256"] and doc["tool"]["name"] == "embodied"
+        assert doc["database"]["version"]  # the data version is in every output
         volume = doc["rows"][0]["volume_m3"]
     else:
         book = openpyxl.load_workbook(target, read_only=True)

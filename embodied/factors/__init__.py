@@ -10,7 +10,7 @@ The numbers live in material_db/ (CSV + YAML, described by datapackage.yaml); th
 reads and checks them.
 """
 
-from embodied.factors.db import FactorDB, check, load
+from embodied.factors.db import FactorDB, check, data_version, load
 from embodied.factors.packs import UserPack, read_pack
 from embodied.factors.recipes import recompute
 from embodied.factors.schema import DEFAULT_ROOT, Alias, DataProblem, Density, Factor, Source
@@ -25,6 +25,7 @@ __all__ = [
     "Source",
     "UserPack",
     "check",
+    "data_version",
     "load",
     "read_pack",
     "recompute",

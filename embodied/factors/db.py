@@ -366,3 +366,9 @@ def _strings(node: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | i
     if isinstance(node, list):
         return [s for i, v in enumerate(node) for s in _strings(v, (*path, i))]
     return []
+
+
+def data_version(root: Path | None = None) -> str | None:
+    """The version in datapackage.yaml, read alone (for outputs that use no factor); None if unreadable."""
+    package, _ = read_package(root or DEFAULT_ROOT)
+    return package.version if package is not None else None
