@@ -101,6 +101,7 @@ class TakeoffRow:
     geometry_volume_m3: float | None = None  # the whole element's, for the cross-check; None if not closed
     classification: str | None = None  # "<system>:<code>" of each classification reference, "; "-joined
     material_category: str | None = None  # IfcMaterial.Category, context for matching
+    predefined_type: str | None = None  # of the occurrence, else of its type (e.g. FLOOR, ROOF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,3 +255,52 @@ class MatchResult:
             "matched_mass_share": round(share, 6) if share is not None else None,
             "coverage_rule_met": self.coverage.rule_met,
         }
+
+
+# -- life cycle -------------------------------------------------------------------------------------
+class Module(StrEnum):
+    """EN 15978 modules the engine computes. "Not declared" is None, never 0."""
+
+    A1_A3 = "A1-A3"  # product stage (GB/T 51366 material production, C_sc)
+    A4 = "A4"  # transport to site (C_ys)
+    A5 = "A5"  # construction (C_JZ)
+    B1 = "B1"  # in-use emissions, e.g. refrigerant leakage (part of C_M)
+    B4 = "B4"  # replacements (not covered by GB/T 51366: reported beside it)
+    B6 = "B6"  # operational energy (C_M)
+    C1 = "C1"  # demolition (C_CC)
+    D = "D"  # benefits beyond the system boundary: reported separately, never netted silently
+
+    @classmethod
+    def parse(cls, text: str) -> Module:
+        """Lenient: 'a1a3', 'A1–A3', 'A1-3', 'a1-a3 ' all give A1-A3; 'b6' gives B6."""
+        key = "".join(ch for ch in text.upper() if ch.isalnum())
+        if key in ("A1A3", "A13", "A123", "A1A2A3"):
+            return cls.A1_A3
+        for member in cls:
+            if member.value.replace("-", "") == key:
+                return member
+        raise ValueError(f"unknown EN 15978 module {text!r}")
+
+
+class Stage(StrEnum):
+    """GB/T 51366-2019 stages."""
+
+    PRODUCTION = "production"  # 建材生产
+    TRANSPORT = "transport"  # 建材运输
+    CONSTRUCTION = "construction"  # 建造
+    OPERATION = "operation"  # 运行
+    DEMOLITION = "demolition"  # 拆除
+
+
+# How modules roll up into GB/T 51366 stages; B4 and D have no GB/T 51366 stage and are shown beside.
+MODULE_STAGE: dict[Module, Stage | None] = {
+    Module.A1_A3: Stage.PRODUCTION,
+    Module.A4: Stage.TRANSPORT,
+    Module.A5: Stage.CONSTRUCTION,
+    Module.B1: Stage.OPERATION,
+    Module.B4: None,
+    Module.B6: Stage.OPERATION,
+    Module.C1: Stage.DEMOLITION,
+    Module.D: None,
+}
+EMBODIED_STAGES = (Stage.PRODUCTION, Stage.TRANSPORT, Stage.CONSTRUCTION, Stage.DEMOLITION)

@@ -420,3 +420,21 @@ def test_layer_volumes_sum_to_the_wall_and_follow_thickness(thicknesses: list[fl
     for row, thickness in zip(rows, thicknesses, strict=True):
         assert row.volume_m3 == pytest.approx(element * thickness / total, rel=REL)
         assert row.share == pytest.approx(thickness / total, rel=REL)
+
+
+def test_floor_area_of_the_sample_is_its_two_floor_slabs() -> None:
+    """Floor area = the FLOOR slabs: 12 m x 8 m x 2 storeys = 192 m², roof slabs left out."""
+    from embodied.takeoff.area import floor_area
+
+    area, how = floor_area(takeoff.run(open_model(SAMPLE)))
+    assert area == pytest.approx(12.0 * 8.0 * 2, rel=REL)
+    assert "1 by base quantity, 1 by geometry footprint" in how
+
+
+def test_slab_area_from_geometry_footprint() -> None:
+    """A slab without base quantities gets its top-view area from geometry: 6 m x 4 m = 24 m²."""
+    model = mk.new_model()
+    mk.add_slab(model, "C30混凝土", size=(6.0, 4.0, 0.2), name="S")
+    (slab,) = rows_of(take_off(model), "S")
+    assert slab.area_m2 == pytest.approx(6.0 * 4.0, rel=REL)
+    assert slab.area_source == "geometry footprint (top view)"

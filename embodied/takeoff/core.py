@@ -189,6 +189,7 @@ class _Taker:
             "type_name": element_type.Name if element_type is not None else None,
             "storey": storey_of(element),
             "classification": classification_of(element),
+            "predefined_type": ifcopenshell.util.element.get_predefined_type(element),
         }
 
     def _problem(self, kind: ProblemKind, message: str, ident: dict[str, Any]) -> None:
@@ -219,6 +220,9 @@ class _Taker:
     def _area(self, element: Any, base: qtys.BaseQuantities) -> tuple[float | None, str | None]:
         if base.area is not None:
             return base.area.value, f"base:{base.area.label}"
+        geometry = self._geometry(element)
+        if geometry is not None and geometry.footprint_m2:
+            return geometry.footprint_m2, "geometry footprint (top view)"
         width = getattr(element, "OverallWidth", None)
         height = getattr(element, "OverallHeight", None)
         if width and height:

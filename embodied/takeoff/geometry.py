@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ifcopenshell
@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 from shapely.ops import polygonize
 
+FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
 WELD_M = 1e-6  # vertices within a micrometre of each other are one
 # Curves are meshed finely enough that a round column's volume is within 0.2 % (the kernel's default
@@ -32,6 +33,7 @@ PROFILE_DEFLECTION = (0.01, 0.00001)
 class GeometryVolume:
     volume_m3: float | None  # None when the mesh is not a closed solid
     note: str = ""
+    footprint_m2: float | None = None  # top-view area, computed for slabs only (FOOTPRINT_CLASSES)
 
 
 def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION, *, reorient: bool = False) -> Any:
@@ -114,7 +116,11 @@ def _iterate(
         return result
     while True:
         shape = iterator.get()
-        result[shape.id] = shape_volume(shape.geometry)
+        measured = shape_volume(shape.geometry)
+        if file.by_id(shape.id).is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
+            footprint = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
+            measured = replace(measured, footprint_m2=footprint if footprint > 0 else None)
+        result[shape.id] = measured
         tick()
         if not iterator.next():
             break
