@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embodied import __version__, factors, output, pipeline
 from embodied.errors import EmbodiedError, InputError, OutputError
 from embodied.matching.core import MatchOptions
+from embodied.pipeline import Calculation
 from embodied.records import MatchResult, TakeoffResult
 from embodied.takeoff.core import DEFAULT_TOLERANCE, TakeoffOptions
 
@@ -284,6 +285,97 @@ def _print_match_summary(result: MatchResult) -> None:
             f"  mass unknown (no density): {', '.join(coverage.unknown_mass[:5])}"
             + (" ..." if len(coverage.unknown_mass) > 5 else "")
         )
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Project file (TOML); default: embodied.toml beside the model, else defaults."
+    ),
+]
+MappingOpt = Annotated[
+    Path | None, typer.Option("--mapping", help="Your mapping CSV (material -> factor_id), applied first.")
+]
+
+
+@app.command()
+def calculate(
+    model: ModelArg,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+    mapping: MappingOpt = None,
+    pack: PackOpt = None,
+    accept_suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-suggestions", help="Apply the top fuzzy suggestion when nothing else matches."
+        ),
+    ] = False,
+    no_rebar_estimate: Annotated[
+        bool,
+        typer.Option("--no-rebar-estimate", help="Do not add estimated rebar for unreinforced concrete."),
+    ] = False,
+    database: DatabaseOpt = None,
+    no_geometry: NoGeometryOpt = False,
+    prefer_geometry: PreferGeometryOpt = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Life-cycle carbon: EN 15978 modules rolled up to GB/T 51366 stages (one row per quantity x factor)."""
+
+    def action() -> Calculation:
+        options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
+        match_options = MatchOptions(
+            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
+        )
+        if out is not None:
+            output.check_target(out)
+        with _progress(not quiet) as on_progress:
+            result = pipeline.run_calculate(
+                model,
+                options,
+                match_options,
+                config_path=config,
+                mapping_path=mapping,
+                packs=pack or (),
+                database=database,
+                on_progress=on_progress,
+            )
+        output.write(output.lifecycle_document(result.match, result.lifecycle, result.settings), out)
+        return result
+
+    result = guarded(action)
+    if not quiet:
+        _print_calculation_summary(result)
+        if out is not None:
+            say(f"  written: {out}")
+
+
+def _kg(value: float | None) -> str:
+    return "not declared" if value is None else f"{value:,.0f} kgCO2e"
+
+
+def _print_calculation_summary(result: Calculation) -> None:
+    life = result.lifecycle
+    source = result.settings.source or "defaults (no embodied.toml)"
+    say(f"{Path(result.match.takeoff.model.path).name}: project settings from {source}")
+    for stage, value in life.stages.items():
+        say(f"  {stage:<13} {_kg(value)}")
+    say(f"  total         {_kg(life.total_kgco2e)} (embodied {_kg(life.embodied_kgco2e)})")
+    if life.intensity_kgco2e_per_m2 is not None:
+        say(
+            f"  intensity     {life.intensity_kgco2e_per_m2:,.1f} kgCO2e/m², "
+            f"{life.intensity_kgco2e_per_m2a or 0:,.2f} kgCO2e/(m²·a) over {life.floor_area_m2:,.1f} m² "
+            f"({life.floor_area_source})"
+        )
+    else:
+        say(f"  intensity     not computed: {life.floor_area_source}")
+    for switch in life.switches:
+        say(
+            f"  scope: {switch.switch} = {switch.value}: {_kg(switch.effect_kgco2e)} left out ({switch.note})"
+        )
+    if life.problems:
+        say(f"  {len(life.problems)} problems and assumptions: see the output's problems")
 
 
 db_app = typer.Typer(help="The emission-factor database: list, show, check.", no_args_is_help=True)

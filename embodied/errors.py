@@ -5,7 +5,8 @@ One root, so a caller can catch everything embodied raises on purpose::
     EmbodiedError            every deliberate failure; has .message and .hint
     ├── InputError           the input (a model file, an option) cannot be used  -> exit 2
     │   ├── ModelReadError   an IFC file that is missing, empty, not IFC, truncated or of an unknown schema
-    │   └── DatabaseError    the factor database or a user pack has problems; lists every one (file:line)
+    │   ├── DatabaseError    the factor database or a user pack has problems; lists every one (file:line)
+    │   └── ConfigError      the project file (embodied.toml) has problems: file:line: key: problem
     └── OutputError          an output file cannot be written                     -> exit 2
 
 ``embodied.cli`` maps them to exit codes in one place (``EXIT_CODES``); anything else is a bug and
@@ -56,3 +57,12 @@ class DatabaseError(InputError):
         self.problems = tuple(problems)
         listing = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the factor data:\n{listing}", hint=hint)
+
+
+class ConfigError(InputError):
+    """The project file (``embodied.toml``) cannot be used. The message has one line per problem,
+    ``file:line: dotted.key: problem``, in file order; ``problems`` holds those lines."""
+
+    def __init__(self, message: str, *, hint: str | None = None, problems: Sequence[str] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = tuple(problems) or (message,)

@@ -25,7 +25,9 @@ from typing import IO, Any
 from embodied import __version__
 from embodied.errors import OutputError
 from embodied.factors import data_version
-from embodied.records import MatchMethod, MatchResult, TakeoffResult, TakeoffRow
+from embodied.lifecycle import LifecycleResult
+from embodied.project import ProjectSettings
+from embodied.records import MODULE_STAGE, MatchMethod, MatchResult, TakeoffResult, TakeoffRow
 
 FORMATS = (".csv", ".xlsx", ".json")
 
@@ -103,7 +105,18 @@ def provenance(result: TakeoffResult) -> dict[str, Any]:
 def about_pairs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Flatten the provenance and summary blocks of a JSON document into (item, value) pairs."""
     pairs: list[tuple[str, str]] = []
-    for key in ("tool", "model", "database", "takeoff_settings", "settings", "summary", "coverage"):
+    keys = (
+        "tool",
+        "model",
+        "database",
+        "project",
+        "takeoff_settings",
+        "settings",
+        "summary",
+        "coverage",
+        "totals",
+    )
+    for key in keys:
         block = data.get(key)
         if not isinstance(block, Mapping):
             continue
@@ -370,3 +383,81 @@ def mapping_document(result: MatchResult) -> Document:
             }
         )
     return Document(table_name="mapping", columns=MAPPING_COLUMNS, rows=rows, data={"mapping": rows})
+
+
+# -- life cycle -------------------------------------------------------------------------------------
+LINE_COLUMNS = (
+    "module",
+    "stage",
+    "label",
+    "material",
+    "factor_id",
+    "quantity",
+    "unit",
+    "factor_value",
+    "kgco2e",
+    "formula",
+    "flagged",
+    "note",
+)
+
+
+def lifecycle_document(match: MatchResult, life: LifecycleResult, settings: ProjectSettings) -> Document:
+    """The calculation: one row per impact line (module, quantity × factor), totals in the JSON."""
+    rows = []
+    for line in life.lines:
+        stage = MODULE_STAGE.get(line.module)
+        where = str(stage) if stage else "beside GB/T 51366"
+        rows.append(dict(record_dict(line), stage="separate (not summed)" if line.separate else where))
+    totals = {
+        "total_kgco2e": plain(life.total_kgco2e),
+        "embodied_kgco2e": plain(life.embodied_kgco2e),
+        "stages": plain(dict(life.stages)),
+        "modules": plain(dict(life.modules)),
+        "beside_gbt51366": plain(dict(life.beside_gbt)),
+        "separate": plain(dict(life.separate)),
+        "floor_area_m2": plain(life.floor_area_m2),
+        "floor_area_source": life.floor_area_source,
+        "design_life_years": plain(life.design_life_years),
+        "intensity_kgco2e_per_m2": plain(life.intensity_kgco2e_per_m2),
+        "intensity_kgco2e_per_m2a": plain(life.intensity_kgco2e_per_m2a),
+        "operational_kgco2_per_m2a": plain(life.operational_kgco2_per_m2a),
+    }
+    switches = [record_dict(s) for s in life.switches]
+    tiers = [record_dict(t) for t in life.tiers]
+    problems = [record_dict(p) for p in (*match.takeoff.problems, *match.problems, *life.problems)]
+    data = {
+        **provenance(match.takeoff),
+        "database": {"version": match.database_version, "packs": list(match.packs)},
+        "project": {
+            "source": settings.source,
+            "sha256": settings.sha256,
+            **plain(dataclasses.asdict(settings)),
+        },
+        "summary": {k: v for k, v in totals.items() if not isinstance(v, dict)},
+        "totals": totals,
+        "switches": switches,
+        "zero_carbon_tiers": tiers,
+        "gb55015": record_dict(life.gb55015) if life.gb55015 is not None else None,
+        "columns": list(LINE_COLUMNS),
+        "lines": rows,
+        "materials": [record_dict(m, MATCH_COLUMNS) for m in match.materials],
+        "problems": problems,
+    }
+    stage_rows = [{"stage": k, "kgco2e": v} for k, v in totals["stages"].items()]
+    module_rows = [{"module": k, "kgco2e": v} for k, v in totals["modules"].items()]
+    return Document(
+        table_name="lines",
+        columns=LINE_COLUMNS,
+        rows=rows,
+        data=data,
+        sheets={
+            "stages": stage_rows,
+            "modules": module_rows,
+            "switches": switches,
+            "tiers": tiers,
+            "materials": data["materials"],
+            "problems": problems,
+        },
+        about=about_pairs(data),
+    )

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from embodied import factors, matching, reading, takeoff
+from embodied import factors, lifecycle, matching, reading, takeoff
+from embodied.lifecycle import LifecycleResult
 from embodied.matching.core import MatchOptions
 from embodied.matching.mapping import read as read_mapping
+from embodied.project import ProjectSettings, find_settings
 from embodied.records import MatchResult, TakeoffResult
+from embodied.takeoff.area import floor_area
 from embodied.takeoff.core import Progress, TakeoffOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Calculation:
+    """Everything one run computed: the matched take-off, the life cycle and the settings used."""
+
+    match: MatchResult
+    lifecycle: LifecycleResult
+    settings: ProjectSettings
 
 
 def run_takeoff(
@@ -34,3 +47,24 @@ def run_match(
     mapping = read_mapping(mapping_path, db.factors.keys()) if mapping_path is not None else None
     result = run_takeoff(model_path, options, on_progress=on_progress)
     return matching.run(result, db, mapping, match_options)
+
+
+def run_calculate(
+    model_path: Path | str,
+    options: TakeoffOptions | None = None,
+    match_options: MatchOptions | None = None,
+    *,
+    config_path: Path | None = None,
+    mapping_path: Path | None = None,
+    packs: Sequence[Path] = (),
+    database: Path | None = None,
+    on_progress: Progress | None = None,
+) -> Calculation:
+    """Take off, match and calculate the life cycle of a model under its project settings."""
+    settings = find_settings(Path(model_path), config_path)  # before the model: a bad config fails fast
+    db = factors.load(database, packs)
+    mapping = read_mapping(mapping_path, db.factors.keys()) if mapping_path is not None else None
+    taken = run_takeoff(model_path, options, on_progress=on_progress)
+    matched = matching.run(taken, db, mapping, match_options)
+    result = lifecycle.calculate(matched, db, settings, floor_area=floor_area(taken))
+    return Calculation(match=matched, lifecycle=result, settings=settings)
