@@ -35,7 +35,7 @@ def test_shipped_database_checks_clean() -> None:
 def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
     """DEFAULT_ROOT resolves to <repo>/material_db and the data version is the descriptor's."""
     assert DEFAULT_ROOT == REPO / "material_db"
-    assert db.version == "2026.11.0"
+    assert db.version == "2026.11.1"
     assert db.packs == ()
 
 
