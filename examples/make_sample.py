@@ -5,7 +5,7 @@ Usage: python examples/make_sample.py [OUT.ifc]      (default: examples/sample_b
 
 12 m × 8 m, two storeys of 3.3 m. Exterior walls of four layers (outside to inside: paint, rock
 wool, AAC block, plaster), interior walls typed by a wall type, C30 slabs and columns, Q355 I-beams,
-windows of aluminium frame and insulated glass, doors, a roof of three slabs, a steel canopy
+thermal-break aluminium windows (per m² of window in GB/T 51366), doors, a roof of three slabs, a steel canopy
 assembled from parts and an equipment plinth that the model gives no material. The 一层 (ground storey)
 exterior walls and the 二层 floor slab carry base quantities; everything else is measured from
 geometry. The output is byte-for-byte reproducible (GlobalIds derived from a fixed seed).
@@ -28,7 +28,7 @@ LENGTH, WIDTH = 12.0, 8.0  # footprint, m
 EXTERIOR = [("外墙涂料", 0.01), ("岩棉板", 0.08), ("加气混凝土砌块", 0.2), ("水泥砂浆", 0.02)]
 INTERIOR = [("水泥砂浆", 0.02), ("加气混凝土砌块", 0.2), ("水泥砂浆", 0.02)]
 T_EXT = sum(t for _, t in EXTERIOR)  # 0.31 m
-WINDOW = [mk.Constituent("铝合金型材", 0.25, "Framing"), mk.Constituent("中空玻璃", 0.75, "Glazing")]
+WINDOW = "断桥铝合金窗"  # thermal-break aluminium windows, insulated glass: GB/T 51366 counts them per m²
 WINDOW_SIZE = (1.5, 1.5)  # width, height, m
 HN300 = mk.IShape(depth=0.3, width=0.15, web=0.0065, flange=0.009, name="HN300×150×6.5×9")
 DENSITIES = {
