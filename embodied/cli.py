@@ -374,6 +374,10 @@ def _print_calculation_summary(result: Calculation) -> None:
         say(
             f"  scope: {switch.switch} = {switch.value}: {_kg(switch.effect_kgco2e)} left out ({switch.note})"
         )
+    summary, share = result.match.summary(), result.match.coverage.share
+    if summary["unmatched"]:
+        shown = f"{share:.1%} of the known mass" if share is not None else "an unknown mass share"
+        say(f"  NOT in the totals: {summary['unmatched']} unmatched materials (matched: {shown})")
     if life.problems:
         say(f"  {len(life.problems)} problems and assumptions: see the output's problems")
 
