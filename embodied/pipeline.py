@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from embodied import factors, lifecycle, matching, reading, takeoff
+from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
 from embodied.matching.core import MatchOptions
 from embodied.matching.mapping import read as read_mapping
@@ -23,6 +25,8 @@ class Calculation:
     match: MatchResult
     lifecycle: LifecycleResult
     settings: ProjectSettings
+    database: FactorDB
+    mapping_sha256: str | None = None
 
 
 def run_takeoff(
@@ -67,4 +71,5 @@ def run_calculate(
     taken = run_takeoff(model_path, options, on_progress=on_progress)
     matched = matching.run(taken, db, mapping, match_options)
     result = lifecycle.calculate(matched, db, settings, floor_area=floor_area(taken))
-    return Calculation(match=matched, lifecycle=result, settings=settings)
+    mapping_sha = hashlib.sha256(mapping_path.read_bytes()).hexdigest() if mapping_path is not None else None
+    return Calculation(matched, result, settings, db, mapping_sha)
