@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from embodied import __version__, factors, output, pipeline
+from embodied import report as report_stage
 from embodied.errors import EmbodiedError, InputError, OutputError
 from embodied.matching.core import MatchOptions
 from embodied.pipeline import Calculation
@@ -380,6 +381,97 @@ def _print_calculation_summary(result: Calculation) -> None:
         say(f"  NOT in the totals: {summary['unmatched']} unmatched materials (matched: {shown})")
     if life.problems:
         say(f"  {len(life.problems)} problems and assumptions: see the output's problems")
+
+
+@app.command()
+def report(
+    model: ModelArg,
+    outdir: Annotated[
+        Path, typer.Option("-o", "--outdir", help="Folder for <model-stem>.<format> (created).")
+    ] = Path("out"),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: json,xlsx,html,pdf (all four by default), lcax.")
+    ] = ",".join(report_stage.DEFAULT_FORMATS),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: zh, en or zh+en.")] = "zh+en",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit 3 (after writing) when a material is unmatched or the 95 % rule fails."
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+    mapping: MappingOpt = None,
+    pack: PackOpt = None,
+    accept_suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-suggestions", help="Apply the top fuzzy suggestion when nothing else matches."
+        ),
+    ] = False,
+    no_rebar_estimate: Annotated[
+        bool,
+        typer.Option("--no-rebar-estimate", help="Do not add estimated rebar for unreinforced concrete."),
+    ] = False,
+    database: DatabaseOpt = None,
+    no_geometry: NoGeometryOpt = False,
+    prefer_geometry: PreferGeometryOpt = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """The permit report: JSON, Excel, HTML and PDF (bilingual), fingerprinted, from one report model."""
+
+    def action() -> tuple[Calculation, list[Path], list[str]]:
+        chosen = report_stage.parse_formats(formats)
+        if lang not in report_stage.LANGS:
+            raise InputError(f"--lang: unknown language {lang!r}", hint="use zh, en or zh+en")
+        options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
+        match_options = MatchOptions(
+            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
+        )
+        with _progress(not quiet) as on_progress:
+            result = pipeline.run_calculate(
+                model,
+                options,
+                match_options,
+                config_path=config,
+                mapping_path=mapping,
+                packs=pack or (),
+                database=database,
+                on_progress=on_progress,
+            )
+        built = report_stage.build(
+            result.match,
+            result.lifecycle,
+            result.settings,
+            result.database,
+            lang=lang,
+            mapping_sha256=result.mapping_sha256,
+        )
+        warnings: list[str] = []
+        if "pdf" in chosen:
+            from embodied.report.render_pdf import pdf_warnings
+
+            warnings = pdf_warnings(built)
+        written = report_stage.write_reports(built, outdir, Path(model).stem, chosen)
+        return result, written, warnings
+
+    result, written, warnings = guarded(action)
+    if not quiet:
+        _print_calculation_summary(result)
+        for path in written:
+            say(f"  written: {path}")
+    for warning in warnings:
+        say(f"embodied: warning: {warning}")
+    coverage = result.match.coverage
+    unmatched = result.match.summary()["unmatched"]
+    if strict and (unmatched or not coverage.rule_met):
+        why = (
+            f"{unmatched} unmatched materials"
+            if unmatched
+            else "the GB/T 51366 95 % coverage rule is not shown"
+        )
+        say(f"embodied: strict: {why} (reports were written)")
+        raise typer.Exit(3)
 
 
 db_app = typer.Typer(help="The emission-factor database: list, show, check.", no_args_is_help=True)

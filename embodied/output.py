@@ -254,6 +254,27 @@ def atomic(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+@contextmanager
+def atomic_many(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """Temporary paths beside each of `paths`, all moved into place only when the block completes;
+    on any failure none is moved and every temporary file is removed."""
+    temporaries: list[Path] = []
+    try:
+        for path in paths:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
+            os.close(fd)
+            temporaries.append(Path(name))
+        yield temporaries
+        mode = 0o666 & ~_umask()
+        for tmp, path in zip(temporaries, paths, strict=True):
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporaries:
+            if tmp.exists():
+                tmp.unlink()
+
+
 def write(doc: Document, path: Path | None) -> None:
     """Write to `path` by its extension, or CSV to stdout when `path` is None."""
     if path is None:

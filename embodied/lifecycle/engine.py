@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 from embodied.factors import FactorDB
 from embodied.lifecycle.data import load_data
@@ -124,7 +125,7 @@ def _floor_area(
     settings: ProjectSettings, given: tuple[float | None, str] | None
 ) -> tuple[float | None, str]:
     if settings.building.gross_floor_area_m2 is not None:
-        where = f"project file {settings.source}" if settings.source else "project settings"
+        where = f"project file {Path(settings.source).name}" if settings.source else "project settings"
         return settings.building.gross_floor_area_m2, f"{where}: building.gross_floor_area_m2"
     if given is not None and given[0] is not None:
         return given[0], given[1]
