@@ -1,34 +1,37 @@
-"""Command line: wires the pipeline to files. Stdout carries data, stderr carries talk.
-
-Every deliberate failure is an ``EmbodiedError``; ``EXIT_CODES`` maps it to an exit code in this one
-place and it is shown as one line (``--debug`` shows the traceback too).
-"""
+"""Command line: wires the pipeline to files (``cli_common`` holds the error mapping, talk and
+options; ``cli_db`` the ``embodied db`` commands)."""
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import json
 import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from embodied import __version__, factors, output, pipeline
+from embodied import __version__, output, pipeline
 from embodied import report as report_stage
-from embodied.errors import EmbodiedError, InputError, OutputError
+from embodied.cli_common import (
+    DatabaseOpt,
+    ModelArg,
+    NoGeometryOpt,
+    OutOpt,
+    PackOpt,
+    PreferGeometryOpt,
+    QuietOpt,
+    ThreadsOpt,
+    ToleranceOpt,
+    guarded,
+    progress,
+    say,
+    state,
+)
+from embodied.cli_db import db_app
+from embodied.errors import InputError
 from embodied.matching.core import MatchOptions
 from embodied.pipeline import Calculation
 from embodied.records import MatchResult, TakeoffResult
 from embodied.takeoff.core import DEFAULT_TOLERANCE, TakeoffOptions
-
-EXIT_CODES: dict[type[EmbodiedError], int] = {InputError: 2, OutputError: 2, EmbodiedError: 1}
 
 app = typer.Typer(
     help="embodied: embodied carbon of buildings from IFC models.",
@@ -36,9 +39,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stderr = Console(stderr=True, highlight=False)
-_state = {"debug": False}
-T = TypeVar("T")
 
 
 def _version(value: bool) -> None:
@@ -55,53 +55,7 @@ def main(
     ] = False,
 ) -> None:
     """embodied: embodied carbon of buildings from IFC models."""
-    _state["debug"] = debug or os.environ.get("EMBODIED_DEBUG") == "1"
-
-
-def exit_code(error: EmbodiedError) -> int:
-    for cls in type(error).__mro__:
-        if cls in EXIT_CODES:
-            return EXIT_CODES[cls]
-    return 1
-
-
-def guarded(action: Callable[[], T]) -> T:
-    """Run `action`; an EmbodiedError becomes one line on stderr and its exit code."""
-    try:
-        return action()
-    except BrokenPipeError:  # `embodied takeoff m.ifc | head`: the reader has gone, not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
-    except KeyboardInterrupt:
-        say("embodied: interrupted; nothing was written")
-        raise typer.Exit(130) from None
-    except EmbodiedError as error:
-        if _state["debug"]:
-            stderr.print_exception()
-        say(f"embodied: error: {error.one_line()}")
-        raise typer.Exit(exit_code(error)) from None
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if not enabled or not stderr.is_terminal:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
-            bar.update(tasks[phase], completed=done)  # type: ignore[arg-type]
-
-        yield update
-
-
-def say(text: str) -> None:
-    """One line of talk on stderr, never wrapped or styled."""
-    stderr.print(text, markup=False, highlight=False, soft_wrap=True)
+    state["debug"] = debug or os.environ.get("EMBODIED_DEBUG") == "1"
 
 
 def _print_summary(result: TakeoffResult) -> None:
@@ -123,37 +77,6 @@ def _print_summary(result: TakeoffResult) -> None:
         say("  left out by class: " + ", ".join(f"{e.ifc_class} {e.count}" for e in result.excluded))
     if not result.geometry_used:
         say("  geometry not computed (--no-geometry): no cross-check was made")
-
-
-ModelArg = Annotated[Path, typer.Argument(help="IFC model: .ifc or .ifczip (IFC2X3, IFC4, IFC4X3).")]
-OutOpt = Annotated[
-    Path | None,
-    typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .json (CSV to stdout if omitted)."),
-]
-ToleranceOpt = Annotated[
-    float,
-    typer.Option(
-        help="Percent difference between base-quantity and geometry volume listed as a disagreement."
-    ),
-]
-NoGeometryOpt = Annotated[
-    bool, typer.Option("--no-geometry", help="Skip geometry: faster, but no fallback and no cross-check.")
-]
-PreferGeometryOpt = Annotated[
-    bool,
-    typer.Option(
-        "--prefer-geometry", help="Use the geometry volume even where a base quantity exists (still checked)."
-    ),
-]
-ThreadsOpt = Annotated[int | None, typer.Option(help="Geometry threads (default: all cores).", min=1)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
-PackOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--pack", help="A user factor pack (.csv, .xlsx, LCAx or openEPD .json); repeatable."),
-]
-DatabaseOpt = Annotated[
-    Path | None, typer.Option("--database", help="Another material_db folder (default: the shipped one).")
-]
 
 
 def _takeoff_options(
@@ -183,7 +106,7 @@ def takeoff(
         options = _takeoff_options(tolerance, no_geometry, prefer_geometry, threads)
         if out is not None:
             output.check_target(out)
-        with _progress(not quiet) as on_progress:
+        with progress(not quiet) as on_progress:
             result = pipeline.run_takeoff(model, options, on_progress=on_progress)
         output.write(output.takeoff_document(result), out)
         return result
@@ -241,7 +164,7 @@ def match(
             output.check_target(out)
         if write_mapping is not None:
             output.check_target(write_mapping, formats=(".csv",))
-        with _progress(not quiet) as on_progress:
+        with progress(not quiet) as on_progress:
             result = pipeline.run_match(
                 model,
                 options,
@@ -331,7 +254,7 @@ def calculate(
         )
         if out is not None:
             output.check_target(out)
-        with _progress(not quiet) as on_progress:
+        with progress(not quiet) as on_progress:
             result = pipeline.run_calculate(
                 model,
                 options,
@@ -428,7 +351,7 @@ def report(
         match_options = MatchOptions(
             accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
         )
-        with _progress(not quiet) as on_progress:
+        with progress(not quiet) as on_progress:
             result = pipeline.run_calculate(
                 model,
                 options,
@@ -474,85 +397,4 @@ def report(
         raise typer.Exit(3)
 
 
-db_app = typer.Typer(help="The emission-factor database: list, show, check.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-
-@db_app.command("list")
-def db_list(
-    search: Annotated[
-        str | None, typer.Option("--search", help="Only factors whose id or names contain TEXT.")
-    ] = None,
-    pack: PackOpt = None,
-    database: DatabaseOpt = None,
-) -> None:
-    """Factors as tab-separated lines: id, unit, kgCO2e per unit, module, data type, verification, names."""
-
-    def action() -> None:
-        db = factors.load(database, pack or ())
-        found = db.search(search) if search else list(db.factors.values())
-        typer.echo(
-            "factor_id\tdeclared_unit\tgwp_kgco2e_per_unit\tmodule\tdata_type\tverification\tname_zh\tname_en"
-        )
-        for f in found:
-            typer.echo(
-                f"{f.factor_id}\t{f.declared_unit}\t{f.gwp_kgco2e_per_unit:g}\t{f.module}\t{f.data_type}\t"
-                f"{f.verification}\t{f.name_zh}\t{f.name_en}"
-            )
-        say(f"{len(found)} of {len(db.factors)} factors (database {db.version})")
-
-    guarded(action)
-
-
-@db_app.command("show")
-def db_show(
-    factor_id: Annotated[str, typer.Argument(help="A factor id, e.g. gbt51366:D:concrete_c30.")],
-    pack: PackOpt = None,
-    database: DatabaseOpt = None,
-) -> None:
-    """One factor with its source, density and (for derived factors) the recipe."""
-
-    def action() -> None:
-        db = factors.load(database, pack or ())
-        factor = db.factors.get(factor_id)
-        if factor is None:
-            close = difflib.get_close_matches(factor_id, list(db.factors), n=3, cutoff=0.5)
-            raise InputError(
-                f"unknown factor id {factor_id!r}",
-                hint="did you mean " + ", ".join(close) if close else "see `embodied db list --search`",
-            )
-        for name, value in dataclasses.asdict(factor).items():
-            typer.echo(f"{name}: {'' if value is None else value}")
-        source = db.sources.get(factor.source_id)
-        if source is not None:
-            for name, value in dataclasses.asdict(source).items():
-                typer.echo(f"source.{name}: {'' if value is None else value}")
-        density = db.density_for(factor)
-        typer.echo(
-            f"density_used_kg_m3: {density[0]:g} ({density[1]})" if density else "density_used_kg_m3: none"
-        )
-        recipe = db.recipes.get(factor.factor_id)
-        if recipe:
-            typer.echo("recipe: " + json.dumps(recipe, ensure_ascii=False))
-
-    guarded(action)
-
-
-@db_app.command("check")
-def db_check(pack: PackOpt = None, database: DatabaseOpt = None) -> None:
-    """Validate the database and any user pack, listing every problem at once (exit 2 if any)."""
-
-    def action() -> None:
-        problems = factors.check(database, pack or ())
-        for problem in problems:
-            typer.echo(str(problem))
-        if problems:
-            say(f"embodied: error: the database has {len(problems)} problems")
-            raise typer.Exit(2)
-        db = factors.load(database, pack or ())
-        say(
-            f"database {db.version}: {len(db.factors)} factors, {len(db.aliases)} aliases, "
-            f"{len(db.densities)} densities, {len(db.sources)} sources, packs: {len(db.packs)}: no problems"
-        )
-
-    guarded(action)
