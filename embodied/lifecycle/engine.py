@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from embodied.factors import FactorDB
@@ -64,8 +65,11 @@ def calculate(
     area, area_source = _floor_area(settings, floor_area)
     grid = grid_factor(settings, db)
     lines: list[ImpactLine] = []
-    for material in match.materials:
-        lines += material_lines(material, db, settings, data)
+    for index, material in enumerate(match.materials):
+        # one material name may have several rows (per IFC class): the index says which row a line is of
+        lines += [
+            replace(line, material_index=index) for line in material_lines(material, db, settings, data)
+        ]
     lines += stage_energy_lines(Module.A5, settings.construction, grid, db, area, "construction")
     lines += operation_lines(settings.operation, grid, db, years)
     lines += stage_energy_lines(Module.C1, settings.demolition, grid, db, area, "demolition")

@@ -29,6 +29,7 @@ class ImpactLine:
     flagged: bool = False  # an estimate or assumption (non-normative estimate, default distance ...)
     note: str = ""
     separate: bool = False  # reported beside the totals (green power): never summed into a module
+    material_index: int | None = None  # position of its MaterialMatch in MatchResult.materials
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,16 +258,16 @@ def build(
         amount(m.value, pick(labels.get("modules", {}).get(m.value), lang), life.modules.get(m.value))
         for m in Module
     )
-    per_material: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    per_row: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for line in life.lines:
-        if line.material and line.kgco2e is not None and not line.separate:
-            per_material[line.material][line.module.value] += line.kgco2e
+        if line.material_index is not None and line.kgco2e is not None and not line.separate:
+            per_row[line.material_index][line.module.value] += line.kgco2e
     product_transport = (
         sum(v for k, v in life.stages.items() if k in ("production", "transport") and v) or None
     )
     materials = []
-    for m in match.materials:
-        mods = per_material.get(m.material, {})
+    for index, m in enumerate(match.materials):
+        mods = per_row.get(index, {})
         own = {k: _r(mods.get(k)) for k in ("A1-A3", "A4", "B4", "D")}
         subtotal = (mods.get("A1-A3") or 0.0) + (mods.get("A4") or 0.0) if mods else None
         materials.append(
@@ -297,7 +297,7 @@ def build(
         for r in materials[:TOP]
         if r.total_kgco2e
     )
-    hot_classes = _class_hotspots(match, per_material, product_transport)
+    hot_classes = _class_hotspots(match, per_row, product_transport)
     coverage = match.coverage
     problems = (*match.takeoff.problems, *match.problems, *life.problems)
     return ReportModel(
@@ -402,20 +402,28 @@ def _standards(db: FactorDB) -> tuple[dict[str, str], ...]:
 
 
 def _class_hotspots(
-    match: MatchResult, per_material: Mapping[str, Mapping[str, float]], whole: float | None
+    match: MatchResult, per_row: Mapping[int, Mapping[str, float]], whole: float | None
 ) -> tuple[Hotspot, ...]:
-    """A1-A3 + A4 of each material shared among IFC classes by the material's volume in each."""
+    """A1-A3 + A4 of each material row shared among its IFC classes by the volume in each."""
     by_class: dict[str, float] = defaultdict(float)
-    volumes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    volumes: dict[tuple[str | None, str], float] = defaultdict(float)
     for row in match.takeoff.rows:
-        if row.material and row.volume_m3:
-            volumes[row.material][row.ifc_class] += row.volume_m3
-    for material, mods in per_material.items():
+        if row.volume_m3:
+            volumes[(row.material, row.ifc_class)] += row.volume_m3
+    for index, mods in per_row.items():
+        material = match.materials[index]
         amount = (mods.get("A1-A3") or 0.0) + (mods.get("A4") or 0.0)
-        split = volumes.get(material) or {}
+        split = {cls: volumes.get((material.material, cls), 0.0) for cls in material.ifc_classes}
         total_volume = sum(split.values())
-        if not total_volume:
-            continue
+        if not total_volume:  # a row without volume of its own (the rebar estimate): its elements' volume
+            ids = set(material.element_ids)
+            split = defaultdict(float)
+            for row in match.takeoff.rows:
+                if row.global_id in ids and row.volume_m3:
+                    split[row.ifc_class] += row.volume_m3
+            total_volume = sum(split.values())
+            if not total_volume:
+                continue
         for ifc_class, volume in split.items():
             by_class[ifc_class] += amount * volume / total_volume
     ranked = sorted(by_class.items(), key=lambda item: -item[1])[:TOP]

@@ -1,0 +1,400 @@
+"""Excel workbook of a report: one sheet per part, live quantity × factor formulas, native charts.
+
+Every number comes from the report model; the only arithmetic is in Excel formulas a reviewer can follow
+and change (A1-A3 = quantity × factor, row totals, column sums, shares). Text from the model file is
+untrusted: a string that Excel would read as a formula is stored as text (``_put``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from embodied.records import MODULE_STAGE, Module
+from embodied.report.model import MaterialRow, ReportModel, pick
+
+KG, M2, SHARE, QTY = "#,##0.0", "#,##0.00", "0.0%", "0.000"
+HEAD_FONT, HEAD_FILL = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+MAX_WIDTH, MAX_TEXT = 60, 32767
+RISKY, SCALAR = ("=", "+", "-", "@", "\t", "\r"), (str, bool, int, float)
+Fmts = Sequence[str | None]
+ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+SHEETS = ("summary", "stages", "modules", "materials", "lines", "elements", "issues", "sources", "settings")
+# Words of the workbook not in templates/labels.yaml (words there take precedence): key|zh|en.
+_TABLE = """
+summary|汇总|Summary ; stages|阶段|Stages ; modules|模块|Modules ; materials|建材|Materials
+lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues ; sources|数据来源|Sources
+settings|设置|Settings ; item|条目|Item ; value|数值|Value ; note|注|Note ; key|代号|Key ; label|名称|Label
+stage|GB/T 51366 阶段|GB/T 51366 stage ; module|模块|Module ; kgco2e|碳排放 kgCO2e|Emissions kgCO2e
+per_m2|单位面积 kgCO2e/m²|kgCO2e per m² ; ifc_classes|IFC 类别|IFC classes ; factor_id|因子编号|Factor id
+factor_name|因子名称|Factor name ; data_type|数据类型|Data type ; method|匹配方法|Match method
+confidence|置信度|Confidence ; factor_value|因子 kgCO2e/单位|Factor kgCO2e/unit
+subtotal|小计 A1-A3 + A4|Subtotal A1-A3 + A4 ; mass_kg|质量 kg|Mass kg ; volume_m3|体积 m³|Volume m³
+formula|计算式|Formula ; flagged|假设/估算|Assumption/estimate ; separate|单列|Separate
+global_id|GlobalId|GlobalId ; ifc_class|IFC 类|IFC class ; name|名称|Name ; storey|楼层|Storey
+quantity_source|工程量来源|Quantity source ; material_field|建材|Material ; category|类别|Category
+kind|类型|Kind ; message|说明|Message ; elements_count|构件数|Elements
+suggestions|建议因子|Suggested factors ; id|编号|Id ; title|标题|Title ; publisher|发布者|Publisher
+edition|版本|Edition ; licence|许可|Licence ; factors_used|使用因子数|Factors used
+beside|GB/T 51366 之外（不计入阶段合计）|Beside GB/T 51366 (not in the stage totals)
+separate_lines|单独列示|Separate lines
+not_summed|单独列示，不计入任何合计|reported on their own line, never summed into a total
+model_totals|模型模块合计（对照）|Module totals of the model (for comparison) ; yes|是|yes ; no|否|no
+top10|前十建材 A1-A3 + A4|Top 10 materials, A1-A3 + A4 ; by_stage|各阶段碳排放|Emissions by stage
+composition|阶段构成|Composition by stage ; by_module|各模块碳排放|Emissions by module
+project|项目|Project ; switches|范围开关|Scope switches ; standards|标准|Standards ; status|状态|Status
+total_scope|范围内合计|Total in scope ; operational|运行碳排放强度 kgCO2/(m²·a)|Operational kgCO2/(m²·a)
+mass_matched|已匹配质量 kg|Matched mass kg ; mass_total|总质量 kg|Total mass kg
+required|要求比例|Required share ; unknown_mass|质量未知的建材|Materials of unknown mass
+"""
+WORDS: dict[str, tuple[str, str]] = {
+    key.strip(): (zh.strip(), en.strip())
+    for key, zh, en in (item.split("|") for item in _TABLE.replace("\n", ";").split(";") if item.strip())
+}
+WORDS["no_formula"] = (
+    "A1-A3 ≠ 数量 × 因子（再生料调整，或同名建材合并计算）：填模型数值，不用公式",
+    "A1-A3 ≠ quantity × factor (recycled content, or same-name lines combined): model value, not a formula",
+)
+
+
+def render(report: ReportModel, path: Path) -> None:
+    """Write the workbook of `report` to `path` (one file; the caller moves it into place)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = report.title[:255]
+    wb.properties.creator = f"embodied {report.fingerprint.tool_version}"
+    wb.calculation.fullCalcOnLoad = True
+    fills = (_summary, _stages, _modules, _materials, _lines, _elements, _issues, _sources, _settings)
+    for key, fill in zip(SHEETS, fills, strict=True):
+        ws = wb.create_sheet(sheet_name(report.lang, *WORDS[key]))
+        fill(ws, report)
+        _fit(ws)
+    wb.save(path)
+
+
+def sheet_name(lang: str, zh: str, en: str) -> str:
+    name = {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
+    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip() or en[:31]
+
+
+def _w(report: ReportModel, key: str) -> str:
+    zh, en = WORDS.get(key, (key, key))
+    return pick(report.labels.get("words", {}).get(key) or {"zh": zh, "en": en}, report.lang)
+
+
+def _put(ws: Any, row: int, col: int, value: Any, fmt: str | None = None, live: bool = False) -> Any:
+    """Write one value; None stays empty; text that Excel would evaluate is stored as text, unless `live`
+    (a formula of the renderer's own)."""
+    cell = ws.cell(row=row, column=col)
+    if value is None or value == "" or live:
+        cell.value, cell.number_format = value or None, fmt or "General"
+        return cell
+    if isinstance(value, (list, tuple, set, frozenset)):
+        value = ", ".join(map(str, value))
+    elif not isinstance(value, SCALAR) or (isinstance(value, float) and not math.isfinite(value)):
+        value = str(value)
+    if isinstance(value, str):
+        value = ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
+        cell.value = value
+        if value.startswith(RISKY) or cell.data_type != "s":
+            cell.data_type = "s"  # never a formula or an error code
+            cell.quotePrefix = True
+        return cell
+    cell.value = value
+    if fmt and not isinstance(value, bool):
+        cell.number_format = fmt
+    return cell
+
+
+def _row(ws: Any, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
+    for col, value in enumerate(values, 1):
+        _put(ws, row, col, value, fmts[col - 1] if col <= len(fmts) else None)
+
+
+def _header(ws: Any, row: int, labels: Sequence[str]) -> None:
+    for col, text in enumerate(labels, 1):
+        _put(ws, row, col, text).font, ws.cell(row=row, column=col).fill = HEAD_FONT, HEAD_FILL
+
+
+def _table(ws: Any, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: Fmts = ()) -> int:
+    """A table from A1 with frozen header and autofilter; the last row written."""
+    _header(ws, 1, heads)
+    last = 1
+    for last, values in enumerate(rows, 2):
+        _row(ws, last, values, fmts)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+    return last
+
+
+def _nd(report: ReportModel, values: dict[str, Any], extra: str | None = None) -> str:
+    """The note of a row: which of `values` are not declared, then `extra`."""
+    missing = ", ".join(name for name, v in values.items() if v is None)
+    return "; ".join(p for p in (missing and f"{_w(report, 'not_declared')}: {missing}", extra) if p)
+
+
+def _kv(ws: Any, row: int, r: ReportModel, label: str, value: Any, unit: str = "", **kw: Any) -> int:
+    """One item row: label, value, unit, note (in the columns `at`); the next row."""
+    fmt, note, at = kw.get("fmt"), kw.get("note") or "", kw.get("at", (1, 2, 3, 4))
+    if value is None:
+        note = "; ".join(p for p in (kw.get("blank", f"—; {_w(r, 'not_declared')}"), note) if p)
+    for col, item in zip(at, (label, value, unit, note), strict=True):
+        _put(ws, row, col, item, fmt if item is value else None)
+    return row + 1
+
+
+def _section(ws: Any, row: int, title: str) -> int:
+    _put(ws, row, 1, title).font = HEAD_FONT
+    return row + 1
+
+
+def _summary(ws: Any, r: ReportModel) -> None:
+    _put(ws, 1, 1, r.title).font = Font(bold=True, size=14)
+    _header(ws, 2, [_w(r, k) for k in ("item", "value", "unit", "note")])
+    p, cov, fp = r.project, r.coverage, r.fingerprint
+    row = _section(ws, 3, r.label("chapters", "overview"))
+    row = _kv(ws, row, r, _w(r, "project"), p.get("name"))
+    for key in ("building_type", "climate_zone", "province", "model", "schema"):
+        row = _kv(ws, row, r, key, p.get(key))
+    area, source = p.get("floor_area_m2"), p.get("floor_area_source")
+    row = _kv(ws, row, r, _w(r, "floor_area"), area, "m²", fmt=M2, note=source)
+    row = _kv(ws, row, r, _w(r, "design_life"), p.get("design_life_years"), "a")
+    row = _section(ws, row + 1, r.label("chapters", "totals"))
+    row = _kv(ws, row, r, _w(r, "total_scope"), r.total_kgco2e, "kgCO2e", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "embodied"), r.embodied_kgco2e, "kgCO2e", fmt=KG)
+    for s in r.stages:
+        row = _kv(ws, row, r, s.label, s.kgco2e, "kgCO2e", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "intensity_m2"), r.intensity_kgco2e_per_m2, "kgCO2e/m²", fmt=M2)
+    row = _kv(ws, row, r, _w(r, "intensity_m2a"), r.intensity_kgco2e_per_m2a, "kgCO2e/(m²·a)", fmt=M2)
+    row = _kv(ws, row, r, _w(r, "operational"), r.operational_kgco2_per_m2a, "kgCO2/(m²·a)", fmt=M2)
+    row = _section(ws, row + 1, _w(r, "coverage"))
+    verdict = _w(r, "rule_met" if cov.get("rule_met") else "rule_not_met")
+    row = _kv(ws, row, r, _w(r, "coverage"), cov.get("mass_fraction_matched"), "", fmt=SHARE, note=verdict)
+    row = _kv(ws, row, r, _w(r, "required"), cov.get("required_share"), "", fmt=SHARE)
+    row = _kv(ws, row, r, _w(r, "mass_matched"), cov.get("matched_mass_kg"), "kg", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "mass_total"), cov.get("total_mass_kg"), "kg", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "unknown_mass"), ", ".join(cov.get("unknown_mass") or []) or "—")
+    _put(ws, row + 1, 4, _w(r, "draft_notice")).font = Font(italic=True)
+    row = _section(ws, row + 1, _w(r, "tier"))
+    yes_no: dict[Any, str] = {True: _w(r, "yes"), False: _w(r, "no")}
+    for t in r.tiers:  # met None: undecided (threshold not public, input missing), said in the reason
+        row = _kv(ws, row, r, str(t.get("tier")), yes_no.get(t.get("met")), note=t.get("reason"), blank="—")
+    row = _section(ws, row + 1, _w(r, "gb55015"))
+    g = r.gb55015 or {}
+    row = _kv(ws, row, r, str(g.get("tier") or "GB 55015"), yes_no.get(g.get("met")), note=g.get("reason"))
+    row = _section(ws, row + 1, _w(r, "fingerprint"))
+    for key in ("run_id", "tool_version", "data_version", "model_sha256", "created"):
+        row = _kv(ws, row, r, key, getattr(fp, key))
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:D{row - 1}"
+
+
+def _amount_rows(r: ReportModel, amounts: Sequence[Any], stage_of: bool) -> list[list[Any]]:
+    rows = []
+    for a in amounts:
+        gbt = MODULE_STAGE.get(Module(a.key)) if stage_of and a.key in MODULES else None
+        stage = [(r.label("stages", gbt.value) if gbt else _w(r, "beside"))] if stage_of else []
+        note = _nd(r, {_w(r, "kgco2e"): a.kgco2e})
+        rows.append([a.key, a.label, *stage, a.kgco2e, a.per_m2, a.share, note])
+    return rows
+
+
+def _bar(title: str, kind: str = "col", stacked: bool = False) -> BarChart:
+    chart = BarChart()
+    chart.type, chart.title, chart.height, chart.width = kind, title, 8, 16
+    chart.y_axis.title, chart.x_axis.delete, chart.y_axis.delete = "kgCO2e", False, False
+    if stacked:
+        chart.grouping, chart.overlap = "stacked", 100
+    else:
+        chart.legend = None  # one series
+    return chart
+
+
+def _stages(ws: Any, r: ReportModel) -> None:
+    heads = [_w(r, k) for k in ("key", "label", "kgco2e", "per_m2", "share", "note")]
+    last = _table(ws, heads, _amount_rows(r, r.stages, False), [None, None, KG, M2, SHARE])
+    total = ["total", _w(r, "total_scope"), r.total_kgco2e, r.intensity_kgco2e_per_m2]
+    _row(ws, last + 1, total, [None, None, KG, M2])
+    ws.cell(row=last + 1, column=2).font = HEAD_FONT
+    if last < 2:
+        return
+    chart = _bar(_w(r, "by_stage"))
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=last))
+    ws.add_chart(chart, "H2")
+    stacked = _bar(_w(r, "composition"), stacked=True)
+    rows = Reference(ws, min_col=2, max_col=3, min_row=2, max_row=last)
+    stacked.add_data(rows, from_rows=True, titles_from_data=True)  # a series per stage
+    ws.add_chart(stacked, "H20")
+
+
+def _modules(ws: Any, r: ReportModel) -> None:
+    heads = [_w(r, k) for k in ("key", "label", "stage", "kgco2e", "per_m2", "share", "note")]
+    last = _table(ws, heads, _amount_rows(r, r.modules, True), [None, None, None, KG, M2, SHARE])
+    at, labels = (1, 4, 2, 7), {a.key: a.label for a in r.modules}  # Key, kgCO2e, Label, Note columns
+    row = _section(ws, last + 2, _w(r, "beside"))
+    for key, value in r.beside_gbt.items():
+        row = _kv(ws, row, r, key, value, f"{labels.get(key, key)} (kgCO2e)", fmt=KG, at=at)
+    row = _section(ws, row + 1, f"{_w(r, 'separate_lines')}: {_w(r, 'not_summed')}")
+    for key, value in r.separate.items():
+        unit = "kWh" if key.endswith("_kwh") else "kgCO2e" if key.endswith("_kgco2e") else "kgCO2"
+        row = _kv(ws, row, r, key, value, unit, fmt=KG, note=_w(r, "not_summed"), at=at)
+    if last >= 2:
+        chart = _bar(_w(r, "by_module"))
+        chart.add_data(Reference(ws, min_col=4, min_row=1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+        ws.add_chart(chart, "I2")
+
+
+MAT_HEADS = (
+    *("material", "ifc_classes", "factor_id", "factor_name", "source", "verification", "data_type"),
+    *("method", "confidence", "quantity", "unit", "factor_value"),
+)
+MODULE_KEYS, MODULES = ("A1-A3", "A4", "B4", "D"), {m.value for m in Module}
+
+
+def formula_ok(m: MaterialRow) -> bool:
+    """A1-A3 of the row is quantity × factor (up to the model's rounding): no adjustment in between."""
+    a13, qty, factor = m.modules.get("A1-A3"), m.quantity, m.factor_value
+    if a13 is None or qty is None or factor is None:
+        return False
+    return abs(qty * factor - a13) <= max(1e-6 * abs(a13), 5e-4 + 5e-7 * abs(factor))
+
+
+def _materials(ws: Any, r: ReportModel) -> None:
+    heads = [_w(r, k) for k in MAT_HEADS] + list(MODULE_KEYS)
+    heads += [_w(r, k) for k in ("subtotal", "share", "mass_kg", "volume_m3", "note")]
+    _header(ws, 1, heads)
+    names = (*MAT_HEADS, *MODULE_KEYS, "subtotal", "share", "mass", "volume", "note")
+    col = {name: i for i, name in enumerate(names, 1)}
+    L = {k: get_column_letter(i) for k, i in col.items()}
+    first, last = 2, len(r.materials) + 1
+    tot = last + 1
+    for row, m in enumerate(r.materials, first):
+        _row(ws, row, [getattr(m, k) for k in MAT_HEADS], [None] * 8 + ["0.00", QTY, None, "General"])
+        product = formula_ok(m)
+        for key in MODULE_KEYS:
+            if key == "A1-A3" and product:
+                _put(ws, row, col[key], f"={L['quantity']}{row}*{L['factor_value']}{row}", KG, live=True)
+            else:
+                _put(ws, row, col[key], m.modules.get(key), KG)
+        if m.total_kgco2e is not None:
+            _put(ws, row, col["subtotal"], f"=SUM({L['A1-A3']}{row}:{L['A4']}{row})", KG, live=True)
+            share = f'=IF(${L["subtotal"]}${tot}=0,"",{L["subtotal"]}{row}/${L["subtotal"]}${tot})'
+            _put(ws, row, col["share"], share, SHARE, live=True)
+        _put(ws, row, col["mass"], m.mass_kg, KG)
+        _put(ws, row, col["volume"], m.volume_m3, QTY)
+        values = {_w(r, "quantity"): m.quantity, _w(r, "factor"): m.factor_value}
+        values |= dict(m.modules) | {_w(r, "mass_kg"): m.mass_kg}
+        no_formula = _w(r, "no_formula") if m.modules.get("A1-A3") is not None and not product else None
+        _put(ws, row, col["note"], _nd(r, values, no_formula))
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+    if last < first:
+        return
+    _put(ws, tot, 1, _w(r, "total")).font = HEAD_FONT
+    for key in (*MODULE_KEYS, "subtotal", "share", "mass", "volume"):
+        fmt = {"share": SHARE, "volume": QTY}.get(key, KG)
+        _put(ws, tot, col[key], f"=SUM({L[key]}{first}:{L[key]}{last})", fmt, live=True)
+    _put(ws, tot + 1, 1, _w(r, "model_totals"))
+    by_key = {a.key: a.kgco2e for a in r.modules}
+    for key in MODULE_KEYS:
+        _put(ws, tot + 1, col[key], by_key.get(key), KG)
+    top = sum(1 for m in r.materials[:10] if m.total_kgco2e is not None)
+    if top:
+        chart = _bar(_w(r, "top10"), kind="bar")
+        values = Reference(ws, min_col=col["subtotal"], min_row=1, max_row=top + 1)
+        chart.add_data(values, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=top + 1))
+        chart.x_axis.scaling.orientation = "maxMin"  # largest on top
+        ws.add_chart(chart, f"A{tot + 4}")
+
+
+LINE_KEYS = ("stage", "module", "material", "label", "quantity", "unit", "factor_id", "factor_value")
+LINE_TAIL = ("kgco2e", "formula", "flagged", "separate", "note")
+
+
+def _lines(ws: Any, r: ReportModel) -> None:
+    extra = sorted({k for line in r.lines for k in line} - set(LINE_KEYS) - set(LINE_TAIL))
+    keys = (*LINE_KEYS, *LINE_TAIL, *extra)
+    heads = [_w(r, k if k != "material" else "material_field") for k in keys] + [_w(r, "not_declared")]
+    fmts = [None, None, None, None, QTY, None, None, "General", KG]
+    nd = [_nd(r, {_w(r, "kgco2e"): line.get("kgco2e")}) or None for line in r.lines]
+    _table(ws, heads, ([*(line.get(k) for k in keys), n] for line, n in zip(r.lines, nd, strict=True)), fmts)
+
+
+def _elements(ws: Any, r: ReportModel) -> None:
+    keys = [f.name for f in dataclasses.fields(r.elements[0])] if r.elements else ["global_id"]
+    heads = [_w(r, k if k != "material" else "material_field") for k in keys]
+    fmts = [QTY if k == "volume_m3" else None for k in keys]
+    _table(ws, heads, ([getattr(e, k) for k in keys] for e in r.elements), fmts)
+
+
+def _issues(ws: Any, r: ReportModel) -> None:
+    keys = ("category", "kind", "message", "global_id", "material_field", "ifc_classes", "elements_count")
+    heads = [_w(r, k) for k in (*keys, "volume_m3", "mass_kg", "suggestions", "note")]
+    rows: list[list[Any]] = []
+    for cat, issues in (("defects", r.defects), ("assumptions", r.assumptions), ("issues", r.issues)):
+        rows += [[_w(r, cat), i.kind, i.message, i.global_id] for i in issues]
+    for u in r.unmatched:
+        vol, mass = u.get("volume_m3"), u.get("mass_kg")
+        note = _nd(r, {_w(r, "volume_m3"): vol, _w(r, "mass_kg"): mass}) or None
+        suggestions, unmatched = "; ".join(u.get("suggestions") or []), _w(r, "unmatched")
+        row = [unmatched, "unmatched", unmatched, None, u.get("material"), u.get("ifc_classes")]
+        rows.append([*row, u.get("elements"), vol, mass, suggestions, note])
+    _table(ws, heads, rows, [None] * 6 + ["0", QTY, KG])
+
+
+def _sources(ws: Any, r: ReportModel) -> None:
+    keys = ("id", "title", "publisher", "edition", "licence", "verification", "factors_used")
+    rows = ([getattr(s, k) for k in keys] for s in r.sources)
+    _table(ws, [_w(r, k) for k in keys], rows, [None] * 6 + ["0"])
+
+
+def _settings(ws: Any, r: ReportModel) -> None:
+    _header(ws, 1, [_w(r, k) for k in ("item", "value", "unit", "note")])
+    row = _section(ws, 2, _w(r, "project"))
+    for key, value in r.project.items():
+        row = _kv(ws, row, r, key, value)
+    row = _section(ws, row + 1, _w(r, "switches"))
+    for s in r.switches:
+        effect = s.get("effect_kgco2e")
+        note = "; ".join(p for p in (str(s.get("note") or ""), f"effect_kgco2e: {effect}") if p)
+        row = _kv(ws, row, r, str(s.get("switch")), s.get("value"), note=note)
+    if not r.switches:
+        row = _kv(ws, row, r, "—", "—")
+    row = _section(ws, row + 1, _w(r, "standards"))
+    for st in r.standards:
+        row = _kv(ws, row, r, st.get("name", ""), st.get("status"))
+    row = _section(ws, row + 1, _w(r, "fingerprint"))
+    for f in dataclasses.fields(r.fingerprint):
+        value = getattr(r.fingerprint, f.name)
+        row = _kv(ws, row, r, f.name, ", ".join(value) or "—" if isinstance(value, tuple) else value)
+    row = _kv(ws, row, r, "schema_version", r.schema_version)
+    row = _kv(ws, row, r, "lang", r.lang)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:D{row - 1}"
+
+
+def _fit(ws: Any) -> None:
+    """Column widths fitted to the content (wide characters count twice), capped at MAX_WIDTH."""
+    widths: dict[int, int] = defaultdict(int)
+    for cell in (c for row in ws.iter_rows() for c in row if c.value is not None):
+        v = cell.value
+        text = "=formula cell" if cell.data_type == "f" else f"{v:,.1f}" if isinstance(v, float) else str(v)
+        n = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        widths[cell.column] = max(widths[cell.column], n)
+    for col, n in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(max(n + 2, 8), MAX_WIDTH)

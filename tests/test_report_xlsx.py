@@ -1,0 +1,160 @@
+"""The Excel report of examples/sample_building.ifc, opened again with openpyxl: formulas, charts, text."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from shared_models import REPO
+
+from embodied.pipeline import run_calculate
+from embodied.report import render_xlsx
+from embodied.report.model import ReportModel, build
+
+EVIL = '=HYPERLINK("http://evil")'
+SHEETS_ZH_EN = ["汇总 Summary", "阶段 Stages", "模块 Modules", "建材 Materials", "计算明细 Lines"]
+SHEETS_ZH_EN += ["构件 Elements", "问题 Issues", "数据来源 Sources", "设置 Settings"]
+
+
+@pytest.fixture(scope="module")
+def report() -> ReportModel:
+    c = run_calculate(REPO / "examples" / "sample_building.ifc")
+    return build(c.match, c.lifecycle, c.settings, c.database, lang="zh+en", mapping_sha256=c.mapping_sha256)
+
+
+@pytest.fixture(scope="module")
+def book(report: ReportModel, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
+    render_xlsx.render(report, path)
+    return openpyxl.load_workbook(path)
+
+
+def rows_by_first_cell(ws: Any) -> dict[Any, int]:
+    return {ws.cell(row=r, column=1).value: r for r in range(ws.max_row, 0, -1)}
+
+
+def header(ws: Any) -> dict[Any, int]:
+    return {c.value: c.column for c in ws[1]}
+
+
+def evaluate(ws: Any, formula: str) -> float:
+    """The value of the formulas the renderer writes: `=A2*B2` and `=SUM(A2:B2)` over numbers."""
+    product = re.fullmatch(r"=([A-Z]+\d+)\*([A-Z]+\d+)", formula)
+    if product:
+        return float(number(ws, product[1]) * number(ws, product[2]))
+    total = re.fullmatch(r"=SUM\(([A-Z]+\d+):([A-Z]+\d+)\)", formula)
+    assert total, formula
+    return sum(number(ws, c.coordinate) for row in ws[f"{total[1]}:{total[2]}"] for c in row)
+
+
+def number(ws: Any, ref: str) -> float:
+    value = ws[ref].value
+    if isinstance(value, str) and value.startswith("="):
+        return evaluate(ws, value)
+    return float(value or 0.0)
+
+
+def test_sheets_in_order_with_bilingual_names(book: Any) -> None:
+    assert book.sheetnames == SHEETS_ZH_EN
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    summary = book["汇总 Summary"]
+    assert summary["A1"].value.startswith("建筑碳排放计算分析报告")
+    assert summary.freeze_panes == "A3"
+    texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("零碳建筑技术标准" in t for t in texts)  # the draft notice
+    assert any("8df5" in t or len(t) == 64 for t in texts)  # a SHA-256 of the fingerprint
+
+
+def test_c30_a1_a3_is_a_live_formula(book: Any, report: ReportModel) -> None:
+    ws = book["建材 Materials"]
+    row = rows_by_first_cell(ws)["C30混凝土"]
+    cols = header(ws)
+    formula = ws.cell(row=row, column=cols["A1-A3"]).value
+    match = re.fullmatch(r"=([A-Z]+)(\d+)\*([A-Z]+)(\d+)", formula)
+    assert match and int(match[2]) == row == int(match[4]), formula
+    assert ws[f"{match[1]}{row}"].value == pytest.approx(39.4752)
+    assert ws[f"{match[3]}{row}"].value == pytest.approx(295.0)
+    c30 = next(m for m in report.materials if m.material == "C30混凝土")
+    assert evaluate(ws, formula) == pytest.approx(11645.184) == c30.modules["A1-A3"]
+    subtotal = ws.cell(row=row, column=cols["A1-A3"] + 4).value
+    assert subtotal.startswith("=SUM(") and evaluate(ws, subtotal) == pytest.approx(c30.total_kgco2e)
+    share = ws.cell(row=row, column=cols["A1-A3"] + 5)
+    assert share.value.startswith("=IF(") and share.number_format == "0.0%"
+    assert ws.cell(row=row, column=cols["A1-A3"]).number_format == "#,##0.0"
+
+
+def test_totals_row_sums_and_charts(book: Any, report: ReportModel) -> None:
+    ws = book["建材 Materials"]
+    total = rows_by_first_cell(ws)[report.label("words", "total")]
+    a13 = header(ws)["A1-A3"]
+    sums = [ws.cell(row=total, column=c).value for c in range(a13, a13 + 8)]
+    assert all(isinstance(s, str) and s.startswith("=SUM(") for s in sums), sums
+    assert sums[0] == f"=SUM({ws.cell(row=2, column=a13).column_letter}2:" + (
+        f"{ws.cell(row=2, column=a13).column_letter}{total - 1})"
+    )
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref
+    for name in ("阶段 Stages", "模块 Modules", "建材 Materials"):
+        assert book[name]._charts, name
+    assert len(book["阶段 Stages"]._charts) == 2  # by stage, and stacked composition
+
+
+def test_not_declared_is_empty_never_zero(book: Any, report: ReportModel) -> None:
+    ws = book["建材 Materials"]
+    cols = header(ws)
+    row = rows_by_first_cell(ws)["C30混凝土"]
+    assert ws.cell(row=row, column=cols["D"]).value is None
+    note = ws.cell(row=row, column=ws.max_column).value
+    assert "未申报 / not declared" in note and "D" in note
+    unmatched = rows_by_first_cell(ws)["加气混凝土砌块"]
+    assert all(ws.cell(row=unmatched, column=cols[k]).value is None for k in ("A1-A3", "A4", "B4", "D"))
+    stages = book["阶段 Stages"]
+    demolition = rows_by_first_cell(stages)["demolition"]
+    assert stages.cell(row=demolition, column=3).value is None
+    assert "not declared" in stages.cell(row=demolition, column=6).value
+    modules = book["模块 Modules"]
+    d_row = rows_by_first_cell(modules)["D"]
+    assert modules.cell(row=d_row, column=4).value is None
+    cells = [c for row in modules.iter_rows() for c in row]
+    assert any(isinstance(c.value, str) and "不计入任何合计" in c.value for c in cells)  # separate lines
+
+
+def test_untrusted_text_is_stored_as_text(report: ReportModel, tmp_path: Path) -> None:
+    c30 = next(m for m in report.materials if m.material == "C30混凝土")
+    evil = dataclasses.replace(c30, material=EVIL, ifc_classes="+1+2", factor_name="@SUM(A1)", source="#REF!")
+    adjusted = dataclasses.replace(c30, material="再生 C30", modules={**c30.modules, "A1-A3": 9000.0})
+    unmatched = next(m for m in report.materials if m.factor_id is None)
+    odd = dataclasses.replace(unmatched, material="-2+3", ifc_classes="\t=1")
+    model = dataclasses.replace(report, materials=(*report.materials, evil, adjusted, odd))
+    path = tmp_path / "evil.xlsx"
+    render_xlsx.render(model, path)
+    ws = openpyxl.load_workbook(path)["建材 Materials"]
+    rows = rows_by_first_cell(ws)
+    cell = ws.cell(row=rows[EVIL], column=1)
+    assert cell.data_type == "s" and cell.value == EVIL
+    for col, text in ((2, "+1+2"), (4, "@SUM(A1)"), (5, "#REF!")):
+        assert ws.cell(row=rows[EVIL], column=col).data_type == "s"
+        assert ws.cell(row=rows[EVIL], column=col).value == text
+    assert ws.cell(row=rows["-2+3"], column=1).data_type == "s"
+    assert ws.cell(row=rows["-2+3"], column=2).value == "\t=1"
+    formulas = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert not any("HYPERLINK" in f or "SUM(A1)" in f for f in formulas)
+    # A1-A3 adjusted away from quantity × factor: the model's value, and a note instead of a formula
+    a13 = header(ws)["A1-A3"]
+    assert ws.cell(row=rows["再生 C30"], column=a13).value == 9000.0
+    assert "not a formula" in ws.cell(row=rows["再生 C30"], column=ws.max_column).value
+
+
+@pytest.mark.parametrize(("lang", "first", "chinese"), [("en", "Summary", False), ("zh", "汇总", True)])
+def test_languages(report: ReportModel, tmp_path: Path, lang: str, first: str, chinese: bool) -> None:
+    path = tmp_path / f"{lang}.xlsx"
+    render_xlsx.render(dataclasses.replace(report, lang=lang), path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == first and len(book.sheetnames) == 9
+    heads = [c.value for c in book.worksheets[3][1]]
+    assert any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in heads) is chinese
+    cjk = [c.value for row in book.worksheets[3].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("混凝土" in t for t in cjk)  # material names from the model, whatever the language
