@@ -24,16 +24,12 @@ install: $(STAMP)   ## the venv with the package, editable
 
 dev: $(DEVSTAMP)
 
-demo: $(STAMP)      ## take off, match and calculate the sample building into out/
+demo: $(STAMP)      ## the permit report of the sample building (json, xlsx, html, pdf) and its take-off, in out/
 	@mkdir -p out
-	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.xlsx
-	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.csv
-	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.json
-	$(BIN)/embodied match $(SAMPLE) -o out/sample_match.xlsx --write-mapping out/sample_mapping.csv
-	$(BIN)/embodied match $(SAMPLE) -o out/sample_match.json -q
-	$(BIN)/embodied calculate $(SAMPLE) -o out/sample_lca.xlsx
-	$(BIN)/embodied calculate $(SAMPLE) -o out/sample_lca.json -q
-	@echo "Reports written to out/"
+	$(BIN)/embodied report $(SAMPLE) -o out
+	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.xlsx -q
+	$(BIN)/embodied match $(SAMPLE) -o out/sample_match.xlsx --write-mapping out/sample_mapping.csv -q
+	@echo "Reports written to out/ (open out/sample_building.html or .pdf)"
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check embodied tests examples bench
