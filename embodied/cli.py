@@ -12,9 +12,13 @@ import typer
 from embodied import __version__, output, pipeline
 from embodied import report as report_stage
 from embodied.cli_common import (
+    AcceptOpt,
+    ConfigOpt,
     DatabaseOpt,
+    MappingOpt,
     ModelArg,
     NoGeometryOpt,
+    NoRebarOpt,
     OutOpt,
     PackOpt,
     PreferGeometryOpt,
@@ -133,19 +137,8 @@ def match(
         ),
     ] = None,
     pack: PackOpt = None,
-    accept_suggestions: Annotated[
-        bool,
-        typer.Option(
-            "--accept-suggestions",
-            help="Apply the top fuzzy suggestion (score >= 85) when nothing else matches.",
-        ),
-    ] = False,
-    no_rebar_estimate: Annotated[
-        bool,
-        typer.Option(
-            "--no-rebar-estimate", help="Do not add estimated rebar for concrete when none is modelled."
-        ),
-    ] = False,
+    accept_suggestions: AcceptOpt = False,
+    no_rebar_estimate: NoRebarOpt = False,
     database: DatabaseOpt = None,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE * 100,
     no_geometry: NoGeometryOpt = False,
@@ -211,15 +204,33 @@ def _print_match_summary(result: MatchResult) -> None:
         )
 
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="Project file (TOML); default: embodied.toml beside the model, else defaults."
-    ),
-]
-MappingOpt = Annotated[
-    Path | None, typer.Option("--mapping", help="Your mapping CSV (material -> factor_id), applied first.")
-]
+def _calculation(
+    model: Path,
+    config: Path | None,
+    mapping: Path | None,
+    pack: list[Path] | None,
+    accept_suggestions: bool,
+    no_rebar_estimate: bool,
+    database: Path | None,
+    no_geometry: bool,
+    prefer_geometry: bool,
+    threads: int | None,
+    quiet: bool,
+) -> Calculation:
+    """The whole pipeline for `calculate` and `report`, with the progress bar."""
+    options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
+    match_options = MatchOptions(accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate)
+    with progress(not quiet) as on_progress:
+        return pipeline.run_calculate(
+            model,
+            options,
+            match_options,
+            config_path=config,
+            mapping_path=mapping,
+            packs=pack or (),
+            database=database,
+            on_progress=on_progress,
+        )
 
 
 @app.command()
@@ -229,16 +240,8 @@ def calculate(
     config: ConfigOpt = None,
     mapping: MappingOpt = None,
     pack: PackOpt = None,
-    accept_suggestions: Annotated[
-        bool,
-        typer.Option(
-            "--accept-suggestions", help="Apply the top fuzzy suggestion when nothing else matches."
-        ),
-    ] = False,
-    no_rebar_estimate: Annotated[
-        bool,
-        typer.Option("--no-rebar-estimate", help="Do not add estimated rebar for unreinforced concrete."),
-    ] = False,
+    accept_suggestions: AcceptOpt = False,
+    no_rebar_estimate: NoRebarOpt = False,
     database: DatabaseOpt = None,
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
@@ -248,23 +251,21 @@ def calculate(
     """Life-cycle carbon: EN 15978 modules rolled up to GB/T 51366 stages (one row per quantity x factor)."""
 
     def action() -> Calculation:
-        options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
-        match_options = MatchOptions(
-            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
-        )
         if out is not None:
             output.check_target(out)
-        with progress(not quiet) as on_progress:
-            result = pipeline.run_calculate(
-                model,
-                options,
-                match_options,
-                config_path=config,
-                mapping_path=mapping,
-                packs=pack or (),
-                database=database,
-                on_progress=on_progress,
-            )
+        result = _calculation(
+            model,
+            config,
+            mapping,
+            pack,
+            accept_suggestions,
+            no_rebar_estimate,
+            database,
+            no_geometry,
+            prefer_geometry,
+            threads,
+            quiet,
+        )
         output.write(output.lifecycle_document(result.match, result.lifecycle, result.settings), out)
         return result
 
@@ -325,16 +326,8 @@ def report(
     config: ConfigOpt = None,
     mapping: MappingOpt = None,
     pack: PackOpt = None,
-    accept_suggestions: Annotated[
-        bool,
-        typer.Option(
-            "--accept-suggestions", help="Apply the top fuzzy suggestion when nothing else matches."
-        ),
-    ] = False,
-    no_rebar_estimate: Annotated[
-        bool,
-        typer.Option("--no-rebar-estimate", help="Do not add estimated rebar for unreinforced concrete."),
-    ] = False,
+    accept_suggestions: AcceptOpt = False,
+    no_rebar_estimate: NoRebarOpt = False,
     database: DatabaseOpt = None,
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
@@ -347,21 +340,19 @@ def report(
         chosen = report_stage.parse_formats(formats)
         if lang not in report_stage.LANGS:
             raise InputError(f"--lang: unknown language {lang!r}", hint="use zh, en or zh+en")
-        options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
-        match_options = MatchOptions(
-            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
+        result = _calculation(
+            model,
+            config,
+            mapping,
+            pack,
+            accept_suggestions,
+            no_rebar_estimate,
+            database,
+            no_geometry,
+            prefer_geometry,
+            threads,
+            quiet,
         )
-        with progress(not quiet) as on_progress:
-            result = pipeline.run_calculate(
-                model,
-                options,
-                match_options,
-                config_path=config,
-                mapping_path=mapping,
-                packs=pack or (),
-                database=database,
-                on_progress=on_progress,
-            )
         built = report_stage.build(
             result.match,
             result.lifecycle,

@@ -102,3 +102,24 @@ PackOpt = Annotated[
 DatabaseOpt = Annotated[
     Path | None, typer.Option("--database", help="Another material_db folder (default: the shipped one).")
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Project file (TOML); default: embodied.toml beside the model, else defaults."
+    ),
+]
+MappingOpt = Annotated[
+    Path | None, typer.Option("--mapping", help="Your mapping CSV (material -> factor_id), applied first.")
+]
+AcceptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-suggestions", help="Apply the top fuzzy suggestion (score >= 85) when nothing else matches."
+    ),
+]
+NoRebarOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-rebar-estimate", help="Do not add estimated rebar for concrete when none is modelled."
+    ),
+]
