@@ -12,8 +12,10 @@ complaint (a truncated file loads whatever entities came before the cut):
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ _HEADER = b"ISO-10303-21;"
 _TRAILER = b"END-ISO-10303-21;"
 _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 _PEEK = 64 * 1024
+DEFAULT_MAX_IFC_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +60,54 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def max_ifc_bytes() -> int:
+    """The largest IFC text read (plain or unzipped): EMBODIED_MAX_IFC_BYTES, default 2 GiB. A guard
+    against zip bombs and runaway files, not a statement about real models (the largest seen: 0.5 GB)."""
+    raw = os.environ.get("EMBODIED_MAX_IFC_BYTES", "")
+    return int(raw) if raw.strip().isdigit() else DEFAULT_MAX_IFC_BYTES
+
+
+def _too_big(path: Path, size: int, what: str) -> ModelReadError:
+    limit = max_ifc_bytes()
+    return ModelReadError(
+        path,
+        f"{what} {size:,} bytes, more than the limit of {limit:,}",
+        hint="raise it with EMBODIED_MAX_IFC_BYTES if the model is genuine",
+    )
+
+
 def _head_and_tail(path: Path) -> tuple[bytes, bytes, int]:
     """First and last bytes of the STEP text (inside the archive for .ifczip) and its size."""
+    limit = max_ifc_bytes()
     if path.suffix.lower() == ".ifczip":
         try:
             with zipfile.ZipFile(path) as archive:
                 members = [i for i in archive.infolist() if i.filename.lower().endswith(".ifc")]
                 if not members:
                     raise ModelReadError(path, "the .ifczip archive holds no .ifc file")
-                with archive.open(members[0]) as fh:
-                    data = fh.read()
+                if len(members) > 1:
+                    names = ", ".join(m.filename for m in members[:5])
+                    raise ModelReadError(
+                        path,
+                        f"the .ifczip holds {len(members)} models ({names}): embodied reads one per file",
+                    )
+                member = members[0]
+                if member.file_size > limit:
+                    raise _too_big(path, member.file_size, "the model inside expands to")
+                with archive.open(member) as fh:
+                    data = fh.read(limit + 1)  # the declared size may lie: never read past the limit
+                if len(data) > limit:
+                    raise _too_big(path, len(data), "the model inside expands to more than")
         except zipfile.BadZipFile as exc:
             raise ModelReadError(path, f"not a valid .ifczip archive ({exc})") from exc
         except NotImplementedError as exc:  # e.g. Deflate64
             raise ModelReadError(path, f"the .ifczip uses an unsupported compression ({exc})") from exc
+        except (zlib.error, EOFError, OSError) as exc:
+            raise ModelReadError(path, f"the .ifczip archive is corrupt ({exc})") from exc
         return data[:_PEEK], data[-_PEEK:], len(data)
     size = path.stat().st_size
+    if size > limit:
+        raise _too_big(path, size, "the file has")
     with path.open("rb") as fh:
         head = fh.read(_PEEK)
         fh.seek(max(0, size - _PEEK))
