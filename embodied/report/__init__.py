@@ -48,13 +48,20 @@ def write_reports(report: ReportModel, outdir: Path, stem: str, formats: Sequenc
     earlier reports as they were and no partial file behind."""
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"{outdir}: is not a directory")
-    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{outdir}: cannot create the output folder ({exc.strerror or exc})") from exc
     if not os.access(outdir, os.W_OK):
         raise OutputError(f"{outdir}: directory is not writable")
     targets = [outdir / f"{stem}{RENDERERS[fmt][0]}" for fmt in formats]
-    with atomic_many(targets) as temporaries:
-        for fmt, tmp in zip(formats, temporaries, strict=True):
-            renderer(fmt)(report, tmp)
+    try:
+        with atomic_many(targets) as temporaries:
+            for fmt, tmp in zip(formats, temporaries, strict=True):
+                renderer(fmt)(report, tmp)
+    except OSError as exc:  # disk full, permission denied ...: nothing was moved into place
+        where = exc.filename or outdir
+        raise OutputError(f"{where}: the reports cannot be written ({exc.strerror or exc})") from exc
     return targets
 
 

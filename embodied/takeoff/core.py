@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import ifcopenshell.util.classification
@@ -47,6 +48,17 @@ GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
+def _env_seconds(name: str) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else geom.DEFAULT_STALL_S
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise InputError(f"{name} must be more than 0 seconds, not {raw}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class TakeoffOptions:
     """How to take off. `prefer_geometry` uses the geometry volume, where there is one, even when a
@@ -56,6 +68,8 @@ class TakeoffOptions:
     prefer_geometry: bool = False
     tolerance: float = DEFAULT_TOLERANCE  # relative base/geometry difference listed as a disagreement
     threads: int | None = None  # geometry threads; None: all cores
+    # seconds without a new shape before the geometry kernel is stopped (EMBODIED_GEOMETRY_TIMEOUT)
+    geometry_timeout_s: float = field(default_factory=lambda: _env_seconds("EMBODIED_GEOMETRY_TIMEOUT"))
 
     def __post_init__(self) -> None:
         if self.tolerance < 0:
@@ -83,6 +97,7 @@ def run(
             wanted,
             threads=options.threads,
             on_progress=(lambda done: on_progress("geometry", done, total)) if on_progress else None,
+            stall_s=options.geometry_timeout_s,
         )
     taker = _Taker(units, volumes, options, problems)
     rows: list[TakeoffRow] = []

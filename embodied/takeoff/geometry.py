@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
 from typing import Any
 
 import ifcopenshell
@@ -20,6 +21,7 @@ import numpy as np
 import shapely
 from shapely.ops import polygonize
 
+DEFAULT_STALL_S = 300.0  # seconds without a new shape before the geometry kernel is stopped
 FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
 WELD_M = 1e-6  # vertices within a micrometre of each other are one
@@ -107,24 +109,63 @@ def shape_volume(geometry: Any) -> GeometryVolume:
     return GeometryVolume(volume)
 
 
-def _iterate(
-    file: Any, include: list[Any], threads: int, reorient: bool, tick: Callable[[], None]
-) -> dict[int, GeometryVolume]:
+def _measure(file: Any, shape: Any) -> GeometryVolume:
+    measured = shape_volume(shape.geometry)
+    if file.by_id(shape.id).is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
+        footprint = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
+        measured = replace(measured, footprint_m2=footprint if footprint > 0 else None)
+    return measured
+
+
+def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connection) -> None:
+    """In the forked geometry process: mesh and measure, send (id, volume) per shape, then None."""
+    include = [file.by_id(i) for i in ids]
     iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
+    if iterator.initialize():
+        while True:
+            shape = iterator.get()
+            conn.send((shape.id, _measure(file, shape)))
+            if not iterator.next():
+                break
+    conn.send(None)
+    conn.close()
+
+
+def _iterate(
+    file: Any, include: list[Any], threads: int, reorient: bool, tick: Callable[[], None], stall_s: float
+) -> tuple[dict[int, GeometryVolume], str | None]:
+    """Run the kernel in a forked child process, so that an element it hangs on (no result for
+    `stall_s` seconds) or crashes on (a segmentation fault in OpenCASCADE) stops only the geometry,
+    never the run. Returns the volumes received and, if the child failed, why."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child, args=(file, [e.id() for e in include], threads, reorient, send), daemon=True
+    )
+    child.start()
+    send.close()
     result: dict[int, GeometryVolume] = {}
-    if not iterator.initialize():
-        return result
+    failure: str | None = None
     while True:
-        shape = iterator.get()
-        measured = shape_volume(shape.geometry)
-        if file.by_id(shape.id).is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
-            footprint = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
-            measured = replace(measured, footprint_m2=footprint if footprint > 0 else None)
-        result[shape.id] = measured
-        tick()
-        if not iterator.next():
+        if not receive.poll(stall_s):
+            failure = f"the geometry kernel gave no result for {stall_s:g} s and was stopped"
+            child.kill()
             break
-    return result
+        try:
+            message = receive.recv()
+        except EOFError:
+            failure = "the geometry kernel stopped abnormally (crashed)"
+            break
+        if message is None:
+            break
+        shape_id, measured = message
+        result[shape_id] = measured
+        tick()
+    child.join(timeout=10)
+    if child.is_alive():
+        child.kill()
+    receive.close()
+    return result, failure
 
 
 def volumes(
@@ -133,11 +174,14 @@ def volumes(
     *,
     threads: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    stall_s: float = DEFAULT_STALL_S,
 ) -> dict[int, GeometryVolume]:
-    """Geometry volume by element step id for each element that has a body representation.
+    """Geometry volume by element step id for every element that has a body representation; one the
+    kernel could not build gets a volume of None and a note saying why.
 
-    Elements the geometry kernel cannot process, or that have no body, are absent from the result.
-    `on_progress` is called with the number of shapes done so far.
+    `on_progress` is called with the number of shapes done so far. The kernel runs in a child process
+    (see `_iterate`): `stall_s` seconds without a new shape stop it, and the elements it had not
+    reached are listed as such.
 
     Revit and furniture breps often have faces turned the wrong way. The kernel can turn them back
     (``reorient-shells``), but doing that for every element cost 75 % more time on the Janesville
@@ -156,11 +200,15 @@ def volumes(
         if on_progress is not None:
             on_progress(done)
 
-    result = _iterate(file, include, threads, False, tick)
+    result, failure = _iterate(file, include, threads, False, tick, stall_s)
     misoriented = [file.by_id(i) for i, v in result.items() if v.note.startswith(ORIENTATION_PROBLEM)]
-    if misoriented:
+    if misoriented and failure is None:
         done -= len(misoriented)
-        result.update(_iterate(file, misoriented, threads, True, tick))
+        again, failure = _iterate(file, misoriented, threads, True, tick, stall_s)
+        result.update(again)
+    missing = failure or "the geometry kernel could not build its body"
+    for element in include:
+        result.setdefault(element.id(), GeometryVolume(None, f"no geometry: {missing}"))
     return result
 
 
