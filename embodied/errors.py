@@ -29,7 +29,8 @@ class EmbodiedError(Exception):
 
     def one_line(self) -> str:
         """The message and hint on one line, for stderr."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        text = f"{self.message} ({self.hint})" if self.hint else self.message
+        return " ".join(text.split())  # one line, whatever a library put in the message
 
 
 class InputError(EmbodiedError):
@@ -58,6 +59,14 @@ class DatabaseError(InputError):
         listing = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the factor data:\n{listing}", hint=hint)
 
+    def one_line(self) -> str:
+        """The first problem, and how many more there are (`embodied db check` lists them all)."""
+        if not self.problems:
+            return super().one_line()
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more problem(s): `embodied db check` lists them all)" if more else ""
+        return " ".join(f"{self.problems[0]}{suffix}".split())
+
 
 class ConfigError(InputError):
     """The project file (``embodied.toml``) cannot be used. The message has one line per problem,
@@ -66,3 +75,9 @@ class ConfigError(InputError):
     def __init__(self, message: str, *, hint: str | None = None, problems: Sequence[str] = ()) -> None:
         super().__init__(message, hint=hint)
         self.problems = tuple(problems) or (message,)
+
+    def one_line(self) -> str:
+        """The first problem on one line, and how many more there are."""
+        first = " ".join(str(self.problems[0]).split())
+        more = len(self.problems) - 1
+        return f"{first} (and {more} more problem(s) in the same file)" if more else super().one_line()

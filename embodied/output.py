@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from embodied import __version__
 from embodied.errors import OutputError
 from embodied.factors import data_version
@@ -203,11 +205,27 @@ def _write_json(doc: Document, path: Path) -> None:
         fh.write("\n")
 
 
+def _sheet_text(value: Any) -> Any:
+    """Model names are untrusted: control characters (which openpyxl refuses) are dropped, and text
+    that a spreadsheet would take for a formula stays text (see `_keep_text`)."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _keep_text(sheet: Any) -> None:
+    """openpyxl stores any string starting with '=' as a formula: store those as plain strings."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _write_xlsx(doc: Document, path: Path) -> None:
     import pandas as pd  # heavy; only needed here
 
     def frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Any:
-        return pd.DataFrame([{k: _cell(v) for k, v in r.items()} for r in rows], columns=columns)
+        return pd.DataFrame([{k: _sheet_text(_cell(v)) for k, v in r.items()} for r in rows], columns=columns)
 
     sheets = {doc.table_name: frame(doc.rows, list(doc.columns))}
     sheets.update({name: frame(rows) for name, rows in doc.sheets.items()})
@@ -216,6 +234,7 @@ def _write_xlsx(doc: Document, path: Path) -> None:
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
+            _keep_text(sheet)
             sheet.freeze_panes = "A2"
             if table.shape[1]:
                 sheet.auto_filter.ref = sheet.dimensions

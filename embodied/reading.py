@@ -11,7 +11,9 @@ complaint (a truncated file loads whatever entities came before the cut):
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import math
 import os
 import re
 import zipfile
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
+import ifcopenshell.ifcopenshell_wrapper
 import ifcopenshell.util.unit
 
 from embodied.errors import ModelReadError
@@ -41,6 +44,7 @@ class Model:
 
     file: Any  # ifcopenshell.file
     info: ModelInfo
+    damage: tuple[str, ...] = ()  # what ifcopenshell logged while parsing (see `_parse_log`)
 
 
 def schema_family(identifier: str) -> str | None:
@@ -52,12 +56,21 @@ def schema_family(identifier: str) -> str | None:
     return None
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256, and whether its bytes are valid UTF-8 (a STEP file is ASCII; bytes that are
+    not UTF-8 are silently dropped from names by the parser, so the take-off must say so)."""
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid = True
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            if valid and not block.isascii():
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    valid = False
+    return digest.hexdigest(), valid
 
 
 def max_ifc_bytes() -> int:
@@ -92,6 +105,8 @@ def _head_and_tail(path: Path) -> tuple[bytes, bytes, int]:
                         f"the .ifczip holds {len(members)} models ({names}): embodied reads one per file",
                     )
                 member = members[0]
+                if member.flag_bits & 0x1:  # zipfile would raise a bare RuntimeError asking for a password
+                    raise ModelReadError(path, f"{member.filename} in the .ifczip is encrypted")
                 if member.file_size > limit:
                     raise _too_big(path, member.file_size, "the model inside expands to")
                 with archive.open(member) as fh:
@@ -149,6 +164,7 @@ def open_model(path: Path | str) -> Model:
     """Open an IFC model after checking it; every failure is a ModelReadError naming the file."""
     path = Path(path)
     identifier = check_file(path)
+    ifcopenshell.ifcopenshell_wrapper.get_log()  # empty the log: what follows is this file's
     try:
         file = ifcopenshell.open(str(path))
     except ifcopenshell.SchemaError as exc:  # e.g. a pre-release such as IFC4X3_RC4
@@ -162,18 +178,51 @@ def open_model(path: Path | str) -> Model:
     family = schema_family(file.schema_identifier) or schema_family(file.schema)
     if family is None:
         raise ModelReadError(path, f"unsupported IFC schema {file.schema_identifier!r}")
+    damage = _parse_log()
+    sha256, utf8 = _sha256(path)
+    if not utf8 and path.suffix.lower() != ".ifczip":
+        damage += (
+            "the file has bytes that are not UTF-8: the parser drops them, "
+            "so some names may have lost characters",
+        )
     if not file.by_type("IfcProject"):
         raise ModelReadError(path, "has no IfcProject, so its units are unknown")
+    try:
+        units = unit_scales(file)
+    except (AttributeError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelReadError(path, f"its units cannot be read (damaged IfcUnitAssignment: {exc})") from exc
+    for kind, scale in (("length", units.length_m), ("area", units.area_m2), ("volume", units.volume_m3)):
+        if not (math.isfinite(scale) and scale > 0):  # e.g. an IfcConversionBasedUnit with a factor of 0
+            raise ModelReadError(
+                path, f"its {kind} unit converts to {scale:g} in SI units: no quantity can be read"
+            )
     info = ModelInfo(
         path=str(path),
-        sha256=_sha256(path),
+        sha256=sha256,
         size_bytes=path.stat().st_size,
         schema=family,
         schema_identifier=file.schema_identifier,
         authoring_app=_authoring_app(file),
-        units=unit_scales(file),
+        units=units,
     )
-    return Model(file=file, info=info)
+    return Model(file=file, info=info, damage=damage)
+
+
+_LOG_LINE = re.compile(r"^\[(error|warning)\](?: \[[^\]]*\])* (.*)$", re.IGNORECASE)
+MAX_DAMAGE = 20  # messages kept; the rest are counted
+
+
+def _parse_log() -> tuple[str, ...]:
+    """The errors and warnings ifcopenshell logged while parsing: places where the model it loaded
+    differs from the file (an entity with the wrong number of attributes, a reference to no entity, a
+    step id defined twice, a value it could not read, a GlobalId used twice). It reads around them
+    without raising; they become problems of the take-off, so that the report shows them."""
+    log = ifcopenshell.ifcopenshell_wrapper.get_log().splitlines()
+    found = [m[2] for m in map(_LOG_LINE.match, log) if m]
+    kept = [f"damaged IFC file, read around: {message}" for message in found[:MAX_DAMAGE]]
+    if len(found) > MAX_DAMAGE:
+        kept.append(f"damaged IFC file: {len(found) - MAX_DAMAGE} more problems of the parser not listed")
+    return tuple(kept)
 
 
 def _authoring_app(file: Any) -> str | None:

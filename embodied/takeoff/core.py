@@ -88,6 +88,12 @@ def run(
     file, units = model.file, model.info.units
     selection = select(file)
     problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
+    # what the parser read around: the model taken off is not quite the file (records have no kind
+    # for a damaged file yet; the quantities rest on the parser's reading of it)
+    problems += [Problem(ProblemKind.ASSUMPTION, text) for text in model.damage]
+    if not selection.counted and not selection.containers:
+        message = "no element to take off: the model holds no physical element (IfcElement)"
+        problems.append(Problem(ProblemKind.NO_QUANTITY, message))
     volumes: dict[int, geom.GeometryVolume] = {}
     if options.use_geometry:
         wanted = list(selection.counted) + [c for c, _ in selection.containers]
@@ -103,11 +109,17 @@ def run(
     rows: list[TakeoffRow] = []
     total = len(selection.counted)
     for done, element in enumerate(selection.counted, start=1):
-        rows.extend(taker.element_rows(element))
+        try:
+            rows.extend(taker.element_rows(element))
+        except DAMAGE as error:  # a damaged entity (wrong types, dangling references) of one element
+            rows.append(taker.unreadable_row(element, error))
         if on_progress is not None:
             on_progress("elements", done, total)
     for container, parts in selection.containers:
-        rows.append(taker.container_row(container, parts))
+        try:
+            rows.append(taker.container_row(container, parts))
+        except DAMAGE as error:
+            rows.append(taker.unreadable_row(container, error))
     return TakeoffResult(
         model=model.info,
         rows=tuple(rows),
@@ -118,6 +130,16 @@ def run(
         geometry_used=options.use_geometry,
         settings=asdict(options),
     )
+
+
+# What a damaged entity raises when read as the schema says it should be (an attribute of the wrong
+# type, a reference to an entity of another class): one element is then listed as unreadable.
+DAMAGE = (AttributeError, TypeError, ValueError, IndexError, RuntimeError)
+
+
+def _text(value: Any) -> str | None:
+    """A label attribute as text; anything else (a damaged file can put an entity there) is None."""
+    return value if isinstance(value, str) else None
 
 
 def storey_of(element: Any) -> str | None:
@@ -195,13 +217,48 @@ class _Taker:
         self._density_reported: set[str] = set()
 
     # -- identity ---------------------------------------------------------------------------
+    def unreadable_row(self, element: Any, error: Exception) -> TakeoffRow:
+        """A row for an element whose entities are too damaged to read: listed, never dropped."""
+        global_id = getattr(element, "GlobalId", None)
+        ident = {
+            "global_id": global_id if isinstance(global_id, str) else f"#{element.id()}",
+            "ifc_class": element.is_a(),
+            "name": _text(getattr(element, "Name", None)),
+            "type_name": None,
+            "storey": None,
+        }
+        reason = f"could not be read, the model is damaged here ({type(error).__name__}: {error})"
+        self._problem(ProblemKind.NO_QUANTITY, reason, ident)
+        return TakeoffRow(
+            **ident,
+            material=None,
+            material_set=None,
+            material_kind=None,
+            material_source=None,
+            layer_index=None,
+            layer_thickness_m=None,
+            share=None,
+            split_method=None,
+            quantity_source="none",
+            volume_origin=VolumeOrigin.NONE,
+            volume_m3=None,
+            area_m2=None,
+            length_m=None,
+            count=None,
+            mass_kg=None,
+            density_kg_m3=None,
+            mass_source=None,
+            note=reason,
+        )
+
     def _identity(self, element: Any) -> dict[str, Any]:
         element_type = ifcopenshell.util.element.get_type(element)
+        global_id = element.GlobalId
         return {
-            "global_id": element.GlobalId,
+            "global_id": global_id if isinstance(global_id, str) else f"#{element.id()}",
             "ifc_class": element.is_a(),
-            "name": element.Name,
-            "type_name": element_type.Name if element_type is not None else None,
+            "name": _text(element.Name),
+            "type_name": _text(element_type.Name) if element_type is not None else None,
             "storey": storey_of(element),
             "classification": classification_of(element),
             "predefined_type": ifcopenshell.util.element.get_predefined_type(element),
@@ -373,6 +430,8 @@ class _Taker:
             part_volume = volume * share if volume is not None else None
             if split.method is SplitMethod.LAYER_THICKNESS and not part.thickness_m:
                 part_notes.append("layer of zero thickness (membrane?): no volume")
+                message = f"layer {part.index} ({part.material}) has zero thickness: no volume counted for it"
+                self._problem(ProblemKind.ASSUMPTION, message + " (a membrane?)", ident)
             if part.material is None:
                 part_notes.append("layer without material (e.g. air gap)")
             if split.assumption:

@@ -118,17 +118,22 @@ def _measure(file: Any, shape: Any) -> GeometryVolume:
 
 
 def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connection) -> None:
-    """In the forked geometry process: mesh and measure, send (id, volume) per shape, then None."""
-    include = [file.by_id(i) for i in ids]
-    iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
-    if iterator.initialize():
-        while True:
-            shape = iterator.get()
-            conn.send((shape.id, _measure(file, shape)))
-            if not iterator.next():
-                break
-    conn.send(None)
-    conn.close()
+    """In the forked geometry process: mesh and measure, send (id, volume) per shape, then None; on
+    an error, its text instead (never a traceback on the user's terminal)."""
+    try:
+        include = [file.by_id(i) for i in ids]
+        iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
+        if iterator.initialize():
+            while True:
+                shape = iterator.get()
+                conn.send((shape.id, _measure(file, shape)))
+                if not iterator.next():
+                    break
+        conn.send(None)
+    except BaseException as error:
+        conn.send(f"the geometry kernel failed ({type(error).__name__}: {error})")
+    finally:
+        conn.close()
 
 
 def _iterate(
@@ -157,6 +162,9 @@ def _iterate(
             failure = "the geometry kernel stopped abnormally (crashed)"
             break
         if message is None:
+            break
+        if isinstance(message, str):
+            failure = message
             break
         shape_id, measured = message
         result[shape_id] = measured

@@ -16,6 +16,7 @@ Shares (fractions of the element volume, summing to 1):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -77,6 +78,13 @@ def _density(material: Any, units: UnitScales) -> tuple[float | None, str]:
     return float(value) * units.mass_density_kg_m3, ""
 
 
+def _thickness(value: Any, units: UnitScales) -> float | None:
+    """A layer's thickness in m; None when the file gives none the parser could read (it is required)."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value) * units.length_m
+
+
 def _part(material: Any, units: UnitScales, **kw: Any) -> MaterialPart:
     density, note = _density(material, units)
     name = material.Name if material is not None else None
@@ -110,7 +118,7 @@ def resolve(element: Any, units: UnitScales) -> MaterialResolution:
                     units,
                     index=i,
                     label=getattr(layer, "Name", None),
-                    thickness_m=float(layer.LayerThickness or 0.0) * units.length_m,
+                    thickness_m=_thickness(layer.LayerThickness, units),
                 )
             )
     elif dkind == "IfcMaterialProfileSet":
@@ -129,6 +137,21 @@ def resolve(element: Any, units: UnitScales) -> MaterialResolution:
     if not parts:
         return MaterialResolution(kind=kind, set_name=set_name, source=source, parts=())
     return MaterialResolution(kind=kind, set_name=set_name, source=source, parts=tuple(parts))
+
+
+LAYER_KINDS = ("IfcMaterialLayerSet", "IfcMaterialLayerSetUsage")
+
+
+def _bad_thicknesses(parts: tuple[MaterialPart, ...]) -> str:
+    """Why a layer set cannot be shared by thickness: the layers without a valid thickness, else a
+    zero total."""
+    bad = [
+        f"layer {p.index} ({p.material}) "
+        + ("has no valid thickness" if p.thickness_m is None else f"is {p.thickness_m:g} m thick: negative")
+        for p in parts
+        if p.thickness_m is None or p.thickness_m < 0
+    ]
+    return "layer set: " + "; ".join(bad) if bad else "layer set with zero total thickness"
 
 
 def _equal(n: int, what: str) -> Split:
@@ -181,12 +204,12 @@ def split(
         return Split(shares=(), method=SplitMethod.WHOLE, detail=())
     if n == 1:
         return Split(shares=(1.0,), method=SplitMethod.WHOLE, detail=("",))
-    if parts[0].thickness_m is not None:
+    if resolution.kind in LAYER_KINDS or parts[0].thickness_m is not None:
         thicknesses = [p.thickness_m for p in parts]
         by_thickness = _proportional(
             parts, thicknesses, SplitMethod.LAYER_THICKNESS, "layer", "thickness", "m"
         )
-        return by_thickness or _equal(n, "layer set with zero total thickness")
+        return by_thickness or _equal(n, _bad_thicknesses(parts))
     if parts[0].profile is not None:
         areas: list[float | None] = (
             list(profile_areas) if profile_areas and all(profile_areas) else [None] * n
@@ -196,6 +219,10 @@ def split(
     if resolution.kind == "IfcMaterialConstituentSet" or parts[0].fraction is not None:
         fractions = [p.fraction for p in parts]
         by_fraction = _proportional(parts, fractions, SplitMethod.FRACTION, "constituent", "Fraction")
+        given = [f for f in fractions if f is not None]
+        if by_fraction is None and len(given) == n:  # every Fraction given, and none usable
+            why = "a negative Fraction" if min(given) < 0 else f"Fractions summing to {sum(given):g}"
+            return _equal(n, f"constituent set with {why} ({', '.join(f'{f:g}' for f in given)})")
         if by_fraction is not None:
             total = sum(f or 0.0 for f in fractions)
             if abs(total - 1.0) > 1e-6:
