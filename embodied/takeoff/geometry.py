@@ -100,6 +100,8 @@ def shape_volume(geometry: Any) -> GeometryVolume:
     problem = solid_problem(verts, faces)
     if problem is not None:
         return GeometryVolume(None, f"{problem}: no volume from geometry")
+    if not np.all(np.isfinite(verts)):
+        return GeometryVolume(None, "body geometry has coordinates that are not finite numbers: no volume")
     volume = mesh_volume(verts, faces)
     box = float(np.prod(verts.max(axis=0) - verts.min(axis=0)))
     if volume > box * 1.001:

@@ -73,9 +73,10 @@ def _density(material: Any, units: UnitScales) -> tuple[float | None, str]:
                 value = props.MassDensity
     if value is None:
         return None, ""
-    if not isinstance(value, (int, float)) or value <= 0:
+    density = float(value) * units.mass_density_kg_m3 if isinstance(value, (int, float)) else math.nan
+    if not 0 < density < 30000:  # kg/m³; osmium, the densest element, is 22 590
         return None, f"model gives MassDensity {value!r} for {material.Name!r}: ignored"
-    return float(value) * units.mass_density_kg_m3, ""
+    return density, ""
 
 
 def _thickness(value: Any, units: UnitScales) -> float | None:
@@ -87,8 +88,10 @@ def _thickness(value: Any, units: UnitScales) -> float | None:
 
 def _part(material: Any, units: UnitScales, **kw: Any) -> MaterialPart:
     density, note = _density(material, units)
-    name = material.Name if material is not None else None
+    # a damaged file can put anything in these attributes: only text is a name
+    name = material.Name if material is not None and isinstance(material.Name, str) else None
     category = getattr(material, "Category", None) if material is not None else None
+    category = category if isinstance(category, str) else None
     return MaterialPart(material=name, density_kg_m3=density, density_note=note, category=category, **kw)
 
 

@@ -8,6 +8,7 @@ not used. Every value says which set and quantity it came from.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import ifcopenshell.util.unit
 
 from embodied.units import UnitScales
 
+PLAUSIBLE_MAX = 1e9  # SI: no element has a billion m, m², m³ or kg; larger is a damaged value
 VOLUME_NAMES = ("NetVolume", "GrossVolume")
 AREA_NAMES = (
     "NetSideArea",
@@ -125,6 +127,9 @@ def read(element: Any, units: UnitScales) -> BaseQuantities:
             label = f"{qset.Name}.{quantity.Name}"
             if kind != "count" and value <= 0:
                 result.ignored.append(f"{label} = {value:g} is not positive: ignored")
+                continue
+            if not math.isfinite(value) or abs(value) > PLAUSIBLE_MAX:
+                result.ignored.append(f"{label} = {value:g} is not a plausible quantity: ignored")
                 continue
             simple[quantity.Name] = Quantity(value, label)
     result.volume = _first(simple, VOLUME_NAMES)
