@@ -137,6 +137,33 @@ def run(
 DAMAGE = (AttributeError, TypeError, ValueError, IndexError, RuntimeError)
 
 
+def _quantityless_row(
+    ident: dict[str, Any], origin: VolumeOrigin, note: str, *, count: float | None
+) -> TakeoffRow:
+    """A row with no material part and no quantity: a container of parts, or an unreadable element."""
+    return TakeoffRow(
+        **ident,
+        material=None,
+        material_set=None,
+        material_kind=None,
+        material_source=None,
+        layer_index=None,
+        layer_thickness_m=None,
+        share=None,
+        split_method=None,
+        quantity_source=origin.value,
+        volume_origin=origin,
+        volume_m3=None,
+        area_m2=None,
+        length_m=None,
+        count=count,
+        mass_kg=None,
+        density_kg_m3=None,
+        mass_source=None,
+        note=note,
+    )
+
+
 def _text(value: Any) -> str | None:
     """A label attribute as text; anything else (a damaged file can put an entity there) is None."""
     return value if isinstance(value, str) else None
@@ -229,27 +256,7 @@ class _Taker:
         }
         reason = f"could not be read, the model is damaged here ({type(error).__name__}: {error})"
         self._problem(ProblemKind.NO_QUANTITY, reason, ident)
-        return TakeoffRow(
-            **ident,
-            material=None,
-            material_set=None,
-            material_kind=None,
-            material_source=None,
-            layer_index=None,
-            layer_thickness_m=None,
-            share=None,
-            split_method=None,
-            quantity_source="none",
-            volume_origin=VolumeOrigin.NONE,
-            volume_m3=None,
-            area_m2=None,
-            length_m=None,
-            count=None,
-            mass_kg=None,
-            density_kg_m3=None,
-            mass_source=None,
-            note=reason,
-        )
+        return _quantityless_row(ident, VolumeOrigin.NONE, reason, count=None)
 
     def _identity(self, element: Any) -> dict[str, Any]:
         element_type = ifcopenshell.util.element.get_type(element)
@@ -507,24 +514,4 @@ class _Taker:
             )
             note += "; " + extra
             self._problem(ProblemKind.ASSUMPTION, extra, ident)
-        return TakeoffRow(
-            **ident,
-            material=None,
-            material_set=None,
-            material_kind=None,
-            material_source=None,
-            layer_index=None,
-            layer_thickness_m=None,
-            share=None,
-            split_method=None,
-            quantity_source="parts",
-            volume_origin=VolumeOrigin.PARTS,
-            volume_m3=None,
-            area_m2=None,
-            length_m=None,
-            count=1.0,
-            mass_kg=None,
-            density_kg_m3=None,
-            mass_source=None,
-            note=note,
-        )
+        return _quantityless_row(ident, VolumeOrigin.PARTS, note, count=1.0)
