@@ -874,6 +874,13 @@ class Fuzzer:
         self, seed: Seed, mutations: list[Mutation], data: bytes, formats: str, run: Run, outcome: Outcome
     ) -> None:
         known = self.findings.get(outcome.signature)
+        if known is not None and known.seen == 0 and known.path is not None and known.path.exists():
+            # kept by an earlier campaign: if that file passes now, this is another bug in the same place
+            formats_then = str(known.sidecar.get("formats", BASE_FORMATS))
+            if self.execute(known.path.read_bytes(), formats_then)[1].ok:
+                self.log(f"  {known.path.name} (same signature) passes now: this is a new failure")
+                del self.findings[outcome.signature]
+                known = None
         if known is not None:
             known.seen += 1
             if known.path is not None and known.path.exists() and known.sidecar:
@@ -893,7 +900,7 @@ class Fuzzer:
             outcome, run, confirmed = confirm, confirm_run, True
         finding = Finding(outcome.signature, None)
         self.findings[outcome.signature] = finding
-        saved = sum(1 for f in self.findings.values() if f.path is not None)
+        saved = len(list(iter_found(self.out)))
         if not confirmed:
             self.log("  NOT reproduced by `python -m embodied` in a fresh process: not saved")
             return
