@@ -278,11 +278,6 @@ def _clip_by_plane_without_normal(model: Any, column: Any) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a self-intersecting (bow-tie) profile is measured without a word: the kernel gives 0.75 m³, "
-    "one of its two 0.25 m² lobes × 3 m, and the row has no note",
-)
 def test_self_intersecting_profile_is_listed() -> None:
     """A bow-tie profile is no valid area: its column must be listed, not measured as if it were one."""
     result = _column_with("BowTie", _bow_tie)
@@ -290,11 +285,6 @@ def test_self_intersecting_profile_is_listed() -> None:
     assert row.volume_m3 is None and "geometry" in row.note, (row.volume_m3, row.note)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a clipping by a plane with a zero normal is silently ignored: the unclipped 0.6 m³ is used, "
-    "no note",
-)
 def test_invalid_boolean_is_listed() -> None:
     """A boolean clipping whose half space has no normal is invalid: its element must say so."""
     result = _column_with("BadClip", _clip_by_plane_without_normal)
@@ -302,11 +292,6 @@ def test_invalid_boolean_is_listed() -> None:
     assert row.volume_m3 is None or "geometry" in row.note, (row.volume_m3, row.note)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the report (JSON, and so XLSX/HTML) does not list the classes left out of the take-off "
-    "(openings, virtual and geographic elements): only `embodied takeoff` output does",
-)
 def test_report_lists_the_classes_left_out() -> None:
     """The report accounts for every IfcElement: the classes left out appear in it with their reason."""
     path = generated("ifc4x3_mm_wholes_bare")

@@ -21,6 +21,8 @@ import numpy as np
 import shapely
 from shapely.ops import polygonize
 
+from embodied.takeoff.validity import body_problem
+
 DEFAULT_STALL_S = 300.0  # seconds without a new shape before the geometry kernel is stopped
 FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
@@ -111,9 +113,13 @@ def shape_volume(geometry: Any) -> GeometryVolume:
     return GeometryVolume(volume)
 
 
-def _measure(file: Any, shape: Any) -> GeometryVolume:
+def _measure(file: Any, shape: Any, seen: dict[int, str | None]) -> GeometryVolume:
+    element = file.by_id(shape.id)
+    invalid = body_problem(element, seen)
+    if invalid is not None:
+        return GeometryVolume(None, f"{invalid}: no volume from geometry")
     measured = shape_volume(shape.geometry)
-    if file.by_id(shape.id).is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
+    if element.is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
         footprint = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
         measured = replace(measured, footprint_m2=footprint if footprint > 0 else None)
     return measured
@@ -124,11 +130,12 @@ def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connec
     an error, its text instead (never a traceback on the user's terminal)."""
     try:
         include = [file.by_id(i) for i in ids]
+        seen: dict[int, str | None] = {}
         iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
         if iterator.initialize():
             while True:
                 shape = iterator.get()
-                conn.send((shape.id, _measure(file, shape)))
+                conn.send((shape.id, _measure(file, shape, seen)))
                 if not iterator.next():
                     break
         conn.send(None)
