@@ -148,6 +148,7 @@ class ReportModel:
     coverage: dict[str, Any]
     unmatched: tuple[dict[str, Any], ...]
     defects: tuple[Issue, ...]
+    excluded: tuple[dict[str, Any], ...]  # IfcElement classes left out of the take-off, with why
     assumptions: tuple[Issue, ...]
     issues: tuple[Issue, ...]
     sources: tuple[SourceRow, ...]
@@ -348,6 +349,7 @@ def build(
             if not m.factor_id
         ),
         defects=_defects(match),
+        excluded=tuple(dataclasses.asdict(e) for e in match.takeoff.excluded),
         assumptions=tuple(
             _issue(p) for p in problems if p.kind in (ProblemKind.ASSUMPTION, ProblemKind.UNITS)
         ),

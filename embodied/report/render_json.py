@@ -46,6 +46,7 @@ def document(report: ReportModel) -> dict[str, Any]:
         "coverage": data["coverage"],
         "unmatched": data["unmatched"],
         "defects": data["defects"],
+        "excluded": data["excluded"],
         "assumptions": data["assumptions"],
         "issues": data["issues"],
         "sources": data["sources"],

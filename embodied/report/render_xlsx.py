@@ -348,6 +348,8 @@ def _issues(ws: Any, r: ReportModel) -> None:
     rows: list[list[Any]] = []
     for cat, issues in (("defects", r.defects), ("assumptions", r.assumptions), ("issues", r.issues)):
         rows += [[_w(r, cat), i.kind, i.message, i.global_id] for i in issues]
+    excluded = _w(r, "excluded")
+    rows += [[excluded, "excluded", e["reason"], None, None, e["ifc_class"], e["count"]] for e in r.excluded]
     for u in r.unmatched:
         vol, mass = u.get("volume_m3"), u.get("mass_kg")
         note = _nd(r, {_w(r, "volume_m3"): vol, _w(r, "mass_kg"): mass}) or None
