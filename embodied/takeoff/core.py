@@ -39,6 +39,7 @@ from embodied.records import (
 from embodied.takeoff import geometry as geom
 from embodied.takeoff import materials as mats
 from embodied.takeoff import quantities as qtys
+from embodied.takeoff.index import DAMAGE, ModelIndex
 from embodied.takeoff.select import select
 from embodied.units import UnitScales
 
@@ -86,11 +87,16 @@ def run(
     """Take off `model`: one row per element x material part (see the module docstring)."""
     options = options or TakeoffOptions()
     file, units = model.file, model.info.units
-    selection = select(file)
+    index = ModelIndex(file)
+    selection = select(file, index)
     problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
     # what the parser read around: the model taken off is not quite the file (records have no kind
     # for a damaged file yet; the quantities rest on the parser's reading of it)
     problems += [Problem(ProblemKind.ASSUMPTION, text) for text in model.damage]
+    problems += [
+        Problem(ProblemKind.ASSUMPTION, f"{text}: the elements it relates are taken off without it")
+        for text in index.damage
+    ]
     if not selection.counted and not selection.containers:
         message = "no element to take off: the model holds no physical element (IfcElement)"
         problems.append(Problem(ProblemKind.NO_QUANTITY, message))
@@ -105,7 +111,7 @@ def run(
             on_progress=(lambda done: on_progress("geometry", done, total)) if on_progress else None,
             stall_s=options.geometry_timeout_s,
         )
-    taker = _Taker(units, volumes, options, problems)
+    taker = _Taker(units, index, volumes, options, problems)
     rows: list[TakeoffRow] = []
     total = len(selection.counted)
     for done, element in enumerate(selection.counted, start=1):
@@ -130,11 +136,6 @@ def run(
         geometry_used=options.use_geometry,
         settings=asdict(options),
     )
-
-
-# What a damaged entity raises when read as the schema says it should be (an attribute of the wrong
-# type, a reference to an entity of another class): one element is then listed as unreadable.
-DAMAGE = (AttributeError, TypeError, ValueError, IndexError, RuntimeError)
 
 
 def _quantityless_row(
@@ -169,34 +170,31 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def storey_of(element: Any) -> str | None:
-    """Name of the building storey holding the element, directly, through a space, or through the
-    whole it is a part of."""
-    current: Any = element
-    for _ in range(64):  # bounded: a malformed model may loop
-        container = ifcopenshell.util.element.get_container(current)
-        if container is not None:
-            spatial: Any = container
-            for _ in range(64):
-                if spatial is None or spatial.is_a("IfcBuildingStorey"):
-                    break
-                spatial = ifcopenshell.util.element.get_aggregate(spatial)
-            return spatial.Name if spatial is not None else None
-        current = ifcopenshell.util.element.get_aggregate(current)
-        if current is None:
-            return None
-    return None
-
-
-def classification_of(element: Any) -> str | None:
-    """'<system>:<code>' for each classification reference of the element (or its type), '; '-joined."""
+def classification_text(references: list[Any]) -> str | None:
+    """'<system>:<code>' for each classification reference, '; '-joined."""
     found = []
-    for ref in ifcopenshell.util.classification.get_references(element):
+    for ref in references:
         code = getattr(ref, "Identification", None) or getattr(ref, "ItemReference", None) or ref.Name
         system = ifcopenshell.util.classification.get_classification(ref)
         if code:
             found.append(f"{system.Name}:{code}" if system is not None and system.Name else str(code))
     return "; ".join(dict.fromkeys(found)) or None
+
+
+def predefined_type(element: Any, element_type: Any) -> str | None:
+    """The element's predefined type, its type's first (as ifcopenshell.util.element.get_predefined_type)."""
+    if element_type is not None:
+        value = getattr(element_type, "PredefinedType", None)
+        if value == "USERDEFINED" or not value:
+            value = getattr(element_type, "ElementType", ...)
+            if value is ...:
+                value = getattr(element_type, "ProcessType", None)
+        if value and value != "NOTDEFINED":
+            return _text(value)
+    value = getattr(element, "PredefinedType", None)
+    if value == "USERDEFINED" or not value:
+        value = getattr(element, "ObjectType", None)
+    return _text(value)
 
 
 def _axis_length(element: Any) -> float | None:
@@ -229,11 +227,13 @@ class _Taker:
     def __init__(
         self,
         units: UnitScales,
+        index: ModelIndex,
         volumes: dict[int, geom.GeometryVolume],
         options: TakeoffOptions,
         problems: list[Problem],
     ) -> None:
         self.units = units
+        self.index = index
         self.volumes = volumes
         self.use_geometry = options.use_geometry
         self.prefer_geometry = options.prefer_geometry
@@ -241,6 +241,7 @@ class _Taker:
         self.problems = problems
         self.checks: list[VolumeCheck] = []
         self._profile_areas: dict[int, float | None] = {}
+        self._resolutions: dict[tuple[int, str | None], mats.MaterialResolution] = {}
         self._density_reported: set[str] = set()
 
     # -- identity ---------------------------------------------------------------------------
@@ -259,17 +260,26 @@ class _Taker:
         return _quantityless_row(ident, VolumeOrigin.NONE, reason, count=None)
 
     def _identity(self, element: Any) -> dict[str, Any]:
-        element_type = ifcopenshell.util.element.get_type(element)
-        global_id = element.GlobalId
+        index = self.index
+        element_type = index.element_type(element)
+        global_id = element.get_argument(0)  # IfcRoot: GlobalId, OwnerHistory, Name
+        references = index.classifications(element)
         return {
             "global_id": global_id if isinstance(global_id, str) else f"#{element.id()}",
             "ifc_class": element.is_a(),
-            "name": _text(element.Name),
-            "type_name": _text(element_type.Name) if element_type is not None else None,
-            "storey": storey_of(element),
-            "classification": classification_of(element),
-            "predefined_type": ifcopenshell.util.element.get_predefined_type(element),
+            "name": _text(element.get_argument(2)),
+            "type_name": _text(element_type.get_argument(2)) if element_type is not None else None,
+            "storey": index.storey_name(element),
+            "classification": classification_text(references) if references else None,
+            "predefined_type": predefined_type(element, element_type),
         }
+
+    def _resolution(self, element: Any) -> mats.MaterialResolution:
+        associated, source = self.index.material(element)
+        key = (associated.id() if associated is not None else 0, source)
+        if key not in self._resolutions:
+            self._resolutions[key] = mats.resolve(associated, source, self.units)
+        return self._resolutions[key]
 
     def _problem(self, kind: ProblemKind, message: str, ident: dict[str, Any]) -> None:
         self.problems.append(Problem(kind, message, ident["global_id"], ident["ifc_class"]))
@@ -326,7 +336,7 @@ class _Taker:
         volume: float | None = None
         origin, source = VolumeOrigin.NONE, "none"
         # profile area x length is gross: an element with openings takes its geometry when it has one
-        has_openings = bool(getattr(element, "HasOpenings", None))
+        has_openings = self.index.has_openings(element)
         member_length, length_source = length
         if base.volume is not None:
             volume, origin = base.volume.value, VolumeOrigin.BASE
@@ -366,8 +376,8 @@ class _Taker:
 
     def element_rows(self, element: Any) -> list[TakeoffRow]:
         ident = self._identity(element)
-        base = qtys.read(element, self.units)
-        resolution = mats.resolve(element, self.units)
+        base = qtys.read(self.index.quantity_sets(element), self.units)
+        resolution = self._resolution(element)
         notes: list[str] = list(base.ignored)
         is_profiled = bool(resolution.parts) and resolution.parts[0].profile is not None
         linear = is_profiled or any(element.is_a(c) for c in LINEAR_CLASSES)

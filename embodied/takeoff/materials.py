@@ -95,12 +95,12 @@ def _part(material: Any, units: UnitScales, **kw: Any) -> MaterialPart:
     return MaterialPart(material=name, density_kg_m3=density, density_note=note, category=category, **kw)
 
 
-def resolve(element: Any, units: UnitScales) -> MaterialResolution:
-    direct = ifcopenshell.util.element.get_material(element, should_inherit=False)
-    associated = direct or ifcopenshell.util.element.get_material(element)
+def resolve(associated: Any, source: str | None, units: UnitScales) -> MaterialResolution:
+    """The parts of a material association (`associated` is the RelatingMaterial found on the
+    element, `source` says whether on the "occurrence" or its "type"; see ModelIndex.material).
+    Depends on nothing else, so the take-off resolves each association once."""
     if associated is None:
         return NONE
-    source = "occurrence" if direct is not None else "type"
     kind = associated.is_a()
     definition = associated
     if kind in ("IfcMaterialLayerSetUsage",):

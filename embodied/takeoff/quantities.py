@@ -9,10 +9,10 @@ not used. Every value says which set and quantity it came from.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import ifcopenshell.util.element
 import ifcopenshell.util.unit
 
 from embodied.units import UnitScales
@@ -36,11 +36,11 @@ LENGTH_NAMES = ("Length", "NetLength", "GrossLength")
 WEIGHT_NAMES = ("NetWeight", "GrossWeight", "Weight")
 
 _KIND = {
-    "IfcQuantityLength": ("length", "LengthValue"),
-    "IfcQuantityArea": ("area", "AreaValue"),
-    "IfcQuantityVolume": ("volume", "VolumeValue"),
-    "IfcQuantityWeight": ("mass", "WeightValue"),
-    "IfcQuantityCount": ("count", "CountValue"),
+    "IfcQuantityLength": "length",
+    "IfcQuantityArea": "area",
+    "IfcQuantityVolume": "volume",
+    "IfcQuantityWeight": "mass",
+    "IfcQuantityCount": "count",
 }
 
 
@@ -62,42 +62,14 @@ class BaseQuantities:
     ignored: list[str] = field(default_factory=list)  # values seen and not used, with why
 
 
-def _set_rank(name: str | None) -> int | None:
-    """0 for Qto_*BaseQuantities, 1 for BaseQuantities; None for sets we do not read."""
-    if not name:
+def _si_value(quantity: Any, cls: str, units: UnitScales) -> tuple[str, float] | None:
+    kind = _KIND.get(cls)
+    if kind is None:
         return None
-    if name.startswith("Qto_") and name.endswith("BaseQuantities"):
-        return 0
-    if name == "BaseQuantities":
-        return 1
-    return None
-
-
-def _quantity_sets(element: Any) -> list[Any]:
-    """IfcElementQuantity sets of the occurrence, then of its type, best-ranked first."""
-    found: list[tuple[int, int, Any]] = []
-    for rel in getattr(element, "IsDefinedBy", None) or ():
-        if rel.is_a("IfcRelDefinesByProperties"):
-            pdef = rel.RelatingPropertyDefinition
-            if pdef.is_a("IfcElementQuantity") and (rank := _set_rank(pdef.Name)) is not None:
-                found.append((0, rank, pdef))
-    element_type = ifcopenshell.util.element.get_type(element)
-    for pdef in getattr(element_type, "HasPropertySets", None) or ():
-        if pdef.is_a("IfcElementQuantity") and (rank := _set_rank(pdef.Name)) is not None:
-            found.append((1, rank, pdef))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [pdef for _, _, pdef in found]
-
-
-def _si_value(quantity: Any, units: UnitScales) -> tuple[str, float] | None:
-    kind_attr = _KIND.get(quantity.is_a())
-    if kind_attr is None:
-        return None
-    kind, attr = kind_attr
-    raw = getattr(quantity, attr, None)
+    raw = quantity.get_argument(3)  # every IfcPhysicalSimpleQuantity: Name, Description, Unit, value
     if raw is None:
         return None
-    unit = getattr(quantity, "Unit", None)
+    unit = quantity.get_argument(2)
     if unit is not None and kind != "count":
         scale = ifcopenshell.util.unit.get_unit_scale(unit)
         if kind == "mass":
@@ -107,42 +79,48 @@ def _si_value(quantity: Any, units: UnitScales) -> tuple[str, float] | None:
     return kind, float(raw) * scale
 
 
-def read(element: Any, units: UnitScales) -> BaseQuantities:
-    """The element's base quantities in SI; the first set (by rank) that has a value wins."""
+def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
+    """Base quantities in SI from an element's IfcElementQuantity sets, best-ranked first (the
+    occurrence's, then its type's: see ModelIndex.quantity_sets); the first set that has a value wins.
+    Attributes are read by index (IfcElementQuantity: Name 2, Quantities 5; a quantity: Name 0)."""
     result = BaseQuantities()
-    simple: dict[str, Quantity] = {}
-    for qset in _quantity_sets(element):
-        for quantity in qset.Quantities or ():
-            if quantity.is_a("IfcPhysicalComplexQuantity"):
-                parts = result.complex.setdefault(quantity.Name, {})
+    simple: dict[str, tuple[float, str]] = {}  # quantity name -> (SI value, set name)
+    for qset in quantity_sets:
+        set_name = qset.get_argument(2)
+        for quantity in qset.get_argument(5) or ():
+            cls, name = quantity.is_a(), quantity.get_argument(0)
+            if cls == "IfcPhysicalComplexQuantity":
+                parts = result.complex.setdefault(name, {})
                 for sub in quantity.HasQuantities or ():
-                    si = _si_value(sub, units)
+                    si = _si_value(sub, sub.is_a(), units)
                     if si is not None:
-                        parts.setdefault(sub.Name, si[1])
+                        parts.setdefault(sub.get_argument(0), si[1])
                 continue
-            si = _si_value(quantity, units)
-            if si is None or quantity.Name in simple:
+            if name in simple:
+                continue
+            si = _si_value(quantity, cls, units)
+            if si is None:
                 continue
             kind, value = si
-            label = f"{qset.Name}.{quantity.Name}"
             if kind != "count" and value <= 0:
-                result.ignored.append(f"{label} = {value:g} is not positive: ignored")
+                result.ignored.append(f"{set_name}.{name} = {value:g} is not positive: ignored")
                 continue
             if not math.isfinite(value) or abs(value) > PLAUSIBLE_MAX:
-                result.ignored.append(f"{label} = {value:g} is not a plausible quantity: ignored")
+                result.ignored.append(f"{set_name}.{name} = {value:g} is not a plausible quantity: ignored")
                 continue
-            simple[quantity.Name] = Quantity(value, label)
+            simple[name] = (value, set_name)
     result.volume = _first(simple, VOLUME_NAMES)
     result.area = _first(simple, AREA_NAMES)
     result.length = _first(simple, LENGTH_NAMES)
     result.weight = _first(simple, WEIGHT_NAMES)
-    counts = [q for n, q in simple.items() if n.lower().startswith("count")]
-    result.count = counts[0] if counts else None
+    counts = [n for n in simple if isinstance(n, str) and n.lower().startswith("count")]
+    result.count = _first(simple, (counts[0],)) if counts else None
     return result
 
 
-def _first(found: dict[str, Quantity], names: tuple[str, ...]) -> Quantity | None:
+def _first(found: dict[str, tuple[float, str]], names: tuple[str, ...]) -> Quantity | None:
     for name in names:
         if name in found:
-            return found[name]
+            value, set_name = found[name]
+            return Quantity(value, f"{set_name}.{name}")
     return None

@@ -17,10 +17,12 @@ counted and it is listed once with quantity source ``parts``, so nothing is coun
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from embodied.records import Excluded
+from embodied.takeoff.index import ModelIndex
 
 EXCLUDED_CLASSES: dict[str, str] = {
     "IfcFeatureElement": "feature (opening, projection or surface feature): part of its host's geometry",
@@ -36,36 +38,50 @@ class Selection:
     excluded: tuple[Excluded, ...]
 
 
-def _exclusion(element: Any) -> str | None:
-    for ifc_class, reason in EXCLUDED_CLASSES.items():
-        try:
-            if element.is_a(ifc_class):
-                return reason
-        except RuntimeError:  # class absent from this schema
-            continue
-    return None
+class _Exclusions:
+    """Why a class is left out (None: counted), decided once per class name."""
+
+    def __init__(self) -> None:
+        self._by_class: dict[str, str | None] = {}
+
+    def __call__(self, element: Any) -> str | None:
+        cls = element.is_a()
+        if cls not in self._by_class:
+            self._by_class[cls] = self._decide(element)
+        return self._by_class[cls]
+
+    @staticmethod
+    def _decide(element: Any) -> str | None:
+        for ifc_class, reason in EXCLUDED_CLASSES.items():
+            try:
+                if element.is_a(ifc_class):
+                    return reason
+            except RuntimeError:  # class absent from this schema
+                continue
+        return None
 
 
-def physical_parts(element: Any) -> tuple[Any, ...]:
+def physical_parts(
+    element: Any, index: ModelIndex, exclusion: Callable[[Any], str | None]
+) -> tuple[Any, ...]:
     """The element's aggregated parts that are physical elements themselves."""
-    parts: list[Any] = []
-    for rel in getattr(element, "IsDecomposedBy", None) or ():
-        if not rel.is_a("IfcRelAggregates"):
-            continue
-        parts.extend(p for p in rel.RelatedObjects if p.is_a("IfcElement") and _exclusion(p) is None)
-    return tuple(parts)
+    return tuple(
+        p for p in index.parts_of.get(element.id(), ()) if p.is_a("IfcElement") and exclusion(p) is None
+    )
 
 
-def select(file: Any) -> Selection:
+def select(file: Any, index: ModelIndex) -> Selection:
     counted: list[Any] = []
     containers: list[tuple[Any, tuple[Any, ...]]] = []
     left_out: Counter[tuple[str, str]] = Counter()
+    exclusion = _Exclusions()
+    wholes = index.parts_of
     for element in file.by_type("IfcElement"):
-        reason = _exclusion(element)
+        reason = exclusion(element)
         if reason is not None:
             left_out[(element.is_a(), reason)] += 1
             continue
-        parts = physical_parts(element)
+        parts = physical_parts(element, index, exclusion) if element.id() in wholes else ()
         if parts:
             containers.append((element, parts))
         else:
