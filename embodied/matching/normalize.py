@@ -266,7 +266,7 @@ def grade_table(grades: Mapping[str, Any]) -> GradeTable:
 
 def load_grades(path: Path = GRADES_FILE) -> Mapping[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return cast("Mapping[str, Any]", data)

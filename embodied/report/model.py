@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -166,7 +167,7 @@ class ReportModel:
 
 def load_labels(path: Path = LABELS_FILE) -> Mapping[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data if isinstance(data, dict) else {}
 
 
@@ -499,15 +500,28 @@ def _sources(match: MatchResult, db: FactorDB) -> tuple[SourceRow, ...]:
 
 
 def as_data(model: ReportModel) -> dict[str, Any]:
-    """The model as plain JSON-ready data (labels left out)."""
-    data = {f.name: getattr(model, f.name) for f in dataclasses.fields(model) if f.name != "labels"}
-    plain: dict[str, Any] = json.loads(json.dumps(data, default=_plain, ensure_ascii=False))
-    return plain
+    """The model as plain JSON-ready data (labels left out): dicts, lists, str, numbers, None."""
+    return {f.name: plain(getattr(model, f.name)) for f in dataclasses.fields(model) if f.name != "labels"}
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+def plain(value: Any) -> Any:
+    """`value` as JSON data: dataclasses and mappings become dicts, tuples and sets lists (sets
+    sorted), enums their value, anything else unknown its text."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)  # a StrEnum member becomes its plain value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted(value)
+        return sorted(plain(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
     return str(value)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))

@@ -47,7 +47,7 @@ PRINT_ELEMENT_ROWS = 400  # the PDF lists this many elements; the HTML page list
 @functools.lru_cache(maxsize=1)
 def page_labels() -> Mapping[str, Any]:
     with PAGE_LABELS.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data if isinstance(data, dict) else {}
 
 

@@ -3,6 +3,7 @@ intensities apart; a stage or module not computed is null, never 0."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,20 @@ def document(report: ReportModel) -> dict[str, Any]:
     }
 
 
+def dumps(doc: dict[str, Any]) -> str:
+    """The document as text: one top-level key a line, and a list of records one record a line
+    (readable and diffable), each value written by the C encoder (`json.dump` with `indent` encodes
+    in Python: 2 s instead of 0.2 s for the 175 000 element rows of a 100 000-element model)."""
+    encode = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False, separators=(",", ": "))
+    lines = []
+    for key, value in doc.items():
+        head = f" {encode(key)}: "
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(head + "[\n  " + ",\n  ".join(encode(v) for v in value) + "\n ]")
+        else:
+            lines.append(head + encode(value))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def render(report: ReportModel, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump(document(report), fh, ensure_ascii=False, indent=1, allow_nan=False)
-        fh.write("\n")
+    path.write_text(dumps(document(report)), encoding="utf-8")
