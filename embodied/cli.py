@@ -388,4 +388,104 @@ def report(
         raise typer.Exit(3)
 
 
+# -- embodied park: a park of buildings on Dask (the library part is embodied.park) -------------------
+
+
+@app.command()
+def park(
+    models: Annotated[
+        list[Path], typer.Argument(help="IFC models (.ifc, .ifczip), or a folder of them (not recursive).")
+    ],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Park file (TOML); default: park.toml in the folder given."),
+    ] = None,
+    outdir: Annotated[
+        Path,
+        typer.Option("-o", "--outdir", help="Folder for park.<format> and buildings/<stem>.<format>."),
+    ] = Path("out"),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: json,xlsx,html,pdf (all four by default).")
+    ] = "json,xlsx,html,pdf",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="A running Dask scheduler (tcp://host:8786) instead of a local one."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local worker processes (default: one per model, ≤ cores)."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: zh, en or zh+en.")] = "zh+en",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 (after writing) when any building failed.")
+    ] = False,
+    mapping: MappingOpt = None,
+    pack: PackOpt = None,
+    accept_suggestions: AcceptOpt = False,
+    no_rebar_estimate: NoRebarOpt = False,
+    database: DatabaseOpt = None,
+    no_geometry: NoGeometryOpt = False,
+    prefer_geometry: PreferGeometryOpt = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """A park of buildings, each a Dask task: one park report (totals, intensity, renewable share)."""
+    from embodied.park import ParkResult, run_park
+
+    def action() -> ParkResult:
+        chosen = report_stage.parse_formats(formats)
+        options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
+        match_options = MatchOptions(
+            accept_suggestions=accept_suggestions, rebar_estimate=not no_rebar_estimate
+        )
+        with progress(not quiet) as on_progress:
+            return run_park(
+                models,
+                config=config,
+                outdir=outdir,
+                formats=chosen,
+                workers=workers,
+                scheduler=scheduler,
+                options=options,
+                match_options=match_options,
+                mapping=mapping,
+                packs=pack or (),
+                database=database,
+                lang=lang,
+                quiet=not state["debug"],
+                on_progress=on_progress,
+            )
+
+    result = guarded(action)
+    report, failed = result.report, result.failed
+    if not quiet:
+        say(
+            f"{report.name}: {len(report.buildings)} buildings on {result.workers} Dask workers "
+            f"in {result.seconds:.1f} s"
+        )
+        for amount in report.stages:
+            say(f"  {amount.key:<13} {_kg(amount.kgco2e)}")
+        say(f"  total         {_kg(report.total_kgco2e)} (embodied {_kg(report.embodied_kgco2e)})")
+        if report.intensity_kgco2e_per_m2 is not None:
+            say(f"  intensity     {report.intensity_kgco2e_per_m2:,.1f} kgCO2e/m² ({report.intensity_note})")
+        else:
+            say(f"  intensity     {report.intensity_note}")
+        renewable = report.renewable
+        say(f"  renewables    {renewable.note}")
+        for path in result.files:
+            say(f"  written: {path}")
+    if failed:
+        say(
+            f"embodied: {len(failed)} of {len(report.buildings)} buildings failed (listed in the park report)"
+        )
+        if not quiet:
+            for outcome in failed:
+                say(f"  failed: {Path(outcome.model).name}: {outcome.error}")
+    if strict and failed:
+        say("embodied: strict: a building failed (the park reports were written)")
+        raise typer.Exit(3)
+
+
 app.add_typer(db_app, name="db")
