@@ -11,12 +11,14 @@ import typer
 
 from embodied import __version__, output, pipeline
 from embodied import report as report_stage
+from embodied.cache import TakeoffCache, default_cache
 from embodied.cli_common import (
     AcceptOpt,
     ConfigOpt,
     DatabaseOpt,
     MappingOpt,
     ModelArg,
+    NoCacheOpt,
     NoGeometryOpt,
     NoRebarOpt,
     OutOpt,
@@ -83,6 +85,15 @@ def _print_summary(result: TakeoffResult) -> None:
         say("  geometry not computed (--no-geometry): no cross-check was made")
 
 
+def _cache(no_cache: bool) -> TakeoffCache | None:
+    return None if no_cache else default_cache()
+
+
+def _say_cached(cache: TakeoffCache | None) -> None:
+    if cache is not None and cache.hits:
+        say(f"  quantities from the cache in {cache.directory} (same model bytes, code, data and options)")
+
+
 def _takeoff_options(
     tolerance: float, no_geometry: bool, prefer_geometry: bool, threads: int | None
 ) -> TakeoffOptions:
@@ -102,22 +113,26 @@ def takeoff(
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
     threads: ThreadsOpt = None,
+    no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Quantities per element and material part, each with its source (one row per element x material)."""
+
+    cache = _cache(no_cache)
 
     def action() -> TakeoffResult:
         options = _takeoff_options(tolerance, no_geometry, prefer_geometry, threads)
         if out is not None:
             output.check_target(out)
         with progress(not quiet) as on_progress:
-            result = pipeline.run_takeoff(model, options, on_progress=on_progress)
+            result = pipeline.run_takeoff(model, options, on_progress=on_progress, cache=cache)
         output.write(output.takeoff_document(result), out)
         return result
 
     result = guarded(action)
     if not quiet:
         _print_summary(result)
+        _say_cached(cache)
         if out is not None:
             say(f"  written: {out}")
 
@@ -144,9 +159,12 @@ def match(
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
     threads: ThreadsOpt = None,
+    no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Each model material to an emission factor: method, rule and confidence (one row per material)."""
+
+    cache = _cache(no_cache)
 
     def action() -> MatchResult:
         options = _takeoff_options(tolerance, no_geometry, prefer_geometry, threads)
@@ -166,6 +184,7 @@ def match(
                 packs=pack or (),
                 database=database,
                 on_progress=on_progress,
+                cache=cache,
             )
         if write_mapping is not None:
             output.write(output.mapping_document(result), write_mapping)
@@ -176,6 +195,7 @@ def match(
     result = guarded(action)
     if not quiet:
         _print_match_summary(result)
+        _say_cached(cache)
         for path in (out, write_mapping):
             if path is not None:
                 say(f"  written: {path}")
@@ -216,6 +236,7 @@ def _calculation(
     prefer_geometry: bool,
     threads: int | None,
     quiet: bool,
+    cache: TakeoffCache | None,
 ) -> Calculation:
     """The whole pipeline for `calculate` and `report`, with the progress bar."""
     options = _takeoff_options(DEFAULT_TOLERANCE * 100, no_geometry, prefer_geometry, threads)
@@ -230,6 +251,7 @@ def _calculation(
             packs=pack or (),
             database=database,
             on_progress=on_progress,
+            cache=cache,
         )
 
 
@@ -246,9 +268,11 @@ def calculate(
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
     threads: ThreadsOpt = None,
+    no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Life-cycle carbon: EN 15978 modules rolled up to GB/T 51366 stages (one row per quantity x factor)."""
+    cache = _cache(no_cache)
 
     def action() -> Calculation:
         if out is not None:
@@ -265,6 +289,7 @@ def calculate(
             prefer_geometry,
             threads,
             quiet,
+            cache,
         )
         output.write(output.lifecycle_document(result.match, result.lifecycle, result.settings), out)
         return result
@@ -272,6 +297,7 @@ def calculate(
     result = guarded(action)
     if not quiet:
         _print_calculation_summary(result)
+        _say_cached(cache)
         if out is not None:
             say(f"  written: {out}")
 
@@ -332,9 +358,11 @@ def report(
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
     threads: ThreadsOpt = None,
+    no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """The permit report: JSON, Excel, HTML and PDF (bilingual), fingerprinted, from one report model."""
+    cache = _cache(no_cache)
 
     def action() -> tuple[Calculation, list[Path], list[str]]:
         chosen = report_stage.parse_formats(formats)
@@ -352,6 +380,7 @@ def report(
             prefer_geometry,
             threads,
             quiet,
+            cache,
         )
         built = report_stage.build(
             result.match,
@@ -372,6 +401,7 @@ def report(
     result, written, warnings = guarded(action)
     if not quiet:
         _print_calculation_summary(result)
+        _say_cached(cache)
         for path in written:
             say(f"  written: {path}")
     for warning in warnings:
@@ -429,6 +459,7 @@ def park(
     no_geometry: NoGeometryOpt = False,
     prefer_geometry: PreferGeometryOpt = False,
     threads: ThreadsOpt = None,
+    no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """A park of buildings, each a Dask task: one park report (totals, intensity, renewable share)."""
@@ -456,6 +487,7 @@ def park(
                 lang=lang,
                 quiet=not state["debug"],
                 on_progress=on_progress,
+                use_cache=not no_cache,
             )
 
     result = guarded(action)

@@ -93,7 +93,20 @@ PreferGeometryOpt = Annotated[
         "--prefer-geometry", help="Use the geometry volume even where a base quantity exists (still checked)."
     ),
 ]
-ThreadsOpt = Annotated[int | None, typer.Option(help="Geometry threads (default: all cores).", min=1)]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j", "--threads", help="Geometry: cores the kernel runs on (default: all cores).", min=1
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Take off again even when the quantities of this very model (same SHA-256, same tool and "
+        "options) are cached.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 PackOpt = Annotated[
     list[Path] | None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embodied import factors, lifecycle, matching, reading, takeoff
+from embodied.cache import TakeoffCache
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
 from embodied.matching.core import MatchOptions
@@ -30,10 +31,29 @@ class Calculation:
 
 
 def run_takeoff(
-    model_path: Path | str, options: TakeoffOptions | None = None, *, on_progress: Progress | None = None
+    model_path: Path | str,
+    options: TakeoffOptions | None = None,
+    *,
+    on_progress: Progress | None = None,
+    cache: TakeoffCache | None = None,
+    data_version: str | None = None,
 ) -> TakeoffResult:
-    """Read an IFC model and take off its quantities per element and material part."""
-    return takeoff.run(reading.open_model(model_path), options, on_progress=on_progress)
+    """Read an IFC model and take off its quantities per element and material part. With a `cache`,
+    a take-off of the same bytes under the same code, data and options is reused (see embodied.cache);
+    the file is checked as usual first."""
+    options = options or TakeoffOptions()
+    path = Path(model_path)
+    if cache is None:
+        return takeoff.run(reading.open_model(path), options, on_progress=on_progress)
+    reading.check_file(path)
+    digest = reading.file_digest(path)
+    key = cache.key(digest[0], options, data_version or factors.data_version())
+    cached = cache.get(key, path)
+    if cached is not None:
+        return cached
+    result = takeoff.run(reading.open_model(path, digest), options, on_progress=on_progress)
+    cache.put(key, result)
+    return result
 
 
 def run_match(
@@ -45,11 +65,12 @@ def run_match(
     packs: Sequence[Path] = (),
     database: Path | None = None,
     on_progress: Progress | None = None,
+    cache: TakeoffCache | None = None,
 ) -> MatchResult:
     """Take off a model and match each of its materials to an emission factor."""
     db = factors.load(database, packs)  # before the model: a bad pack or mapping fails fast
     mapping = read_mapping(mapping_path, db.factors.keys()) if mapping_path is not None else None
-    result = run_takeoff(model_path, options, on_progress=on_progress)
+    result = run_takeoff(model_path, options, on_progress=on_progress, cache=cache, data_version=db.version)
     return matching.run(result, db, mapping, match_options)
 
 
@@ -63,12 +84,13 @@ def run_calculate(
     packs: Sequence[Path] = (),
     database: Path | None = None,
     on_progress: Progress | None = None,
+    cache: TakeoffCache | None = None,
 ) -> Calculation:
     """Take off, match and calculate the life cycle of a model under its project settings."""
     settings = find_settings(Path(model_path), config_path)  # before the model: a bad config fails fast
     db = factors.load(database, packs)
     mapping = read_mapping(mapping_path, db.factors.keys()) if mapping_path is not None else None
-    taken = run_takeoff(model_path, options, on_progress=on_progress)
+    taken = run_takeoff(model_path, options, on_progress=on_progress, cache=cache, data_version=db.version)
     matched = matching.run(taken, db, mapping, match_options)
     result = lifecycle.calculate(matched, db, settings, floor_area=floor_area(taken))
     mapping_sha = hashlib.sha256(mapping_path.read_bytes()).hexdigest() if mapping_path is not None else None

@@ -56,7 +56,7 @@ def schema_family(identifier: str) -> str | None:
     return None
 
 
-def _sha256(path: Path) -> tuple[str, bool]:
+def file_digest(path: Path) -> tuple[str, bool]:
     """The file's SHA-256, and whether its bytes are valid UTF-8 (a STEP file is ASCII; bytes that are
     not UTF-8 are silently dropped from names by the parser, so the take-off must say so)."""
     digest = hashlib.sha256()
@@ -160,8 +160,9 @@ def check_file(path: Path) -> str:
     return identifier
 
 
-def open_model(path: Path | str) -> Model:
-    """Open an IFC model after checking it; every failure is a ModelReadError naming the file."""
+def open_model(path: Path | str, digest: tuple[str, bool] | None = None) -> Model:
+    """Open an IFC model after checking it; every failure is a ModelReadError naming the file.
+    `digest` is the file's `file_digest` when the caller has it already."""
     path = Path(path)
     identifier = check_file(path)
     ifcopenshell.ifcopenshell_wrapper.get_log()  # empty the log: what follows is this file's
@@ -179,7 +180,7 @@ def open_model(path: Path | str) -> Model:
     if family is None:
         raise ModelReadError(path, f"unsupported IFC schema {file.schema_identifier!r}")
     damage = _parse_log()
-    sha256, utf8 = _sha256(path)
+    sha256, utf8 = digest or file_digest(path)
     if not utf8 and path.suffix.lower() != ".ifczip":
         damage += (
             "the file has bytes that are not UTF-8: the parser drops them, "

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from embodied import factors, pipeline
 from embodied import report as report_stage
+from embodied.cache import default_cache
 from embodied.errors import EmbodiedError, InputError, OutputError
 from embodied.matching.core import MatchOptions
 from embodied.matching.mapping import read as read_mapping
@@ -67,6 +68,7 @@ class BuildingSpec:
     packs: tuple[str, ...] = ()
     database: str | None = None
     lang: str = "zh+en"
+    cache: bool = True  # reuse a cached take-off of the same model (embodied.cache), in the worker's cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,7 @@ def building_task(spec: BuildingSpec) -> BuildingOutcome:
             mapping_path=Path(spec.mapping) if spec.mapping else None,
             packs=[Path(p) for p in spec.packs],
             database=Path(spec.database) if spec.database else None,
+            cache=default_cache() if spec.cache else None,
         )
         built = report_stage.build(
             calc.match,
@@ -326,6 +329,7 @@ def run_park(
     name: str | None = None,
     quiet: bool = True,
     on_progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> ParkResult:
     """Calculate every building of the park as a Dask task and write the park report.
 
@@ -356,7 +360,10 @@ def run_park(
     if client is None and scheduler is None and options.threads is None:
         options = replace(options, threads=max(1, (os.cpu_count() or 1) // local_workers))
     specs = [
-        _spec(model, park_config, outdir, chosen, options, match_options, mapping, packs, database, lang)
+        replace(
+            _spec(model, park_config, outdir, chosen, options, match_options, mapping, packs, database, lang),
+            cache=use_cache,
+        )
         for model in found
     ]
     if client is not None:
