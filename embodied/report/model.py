@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -501,7 +502,17 @@ def _sources(match: MatchResult, db: FactorDB) -> tuple[SourceRow, ...]:
 
 def as_data(model: ReportModel) -> dict[str, Any]:
     """The model as plain JSON-ready data (labels left out): dicts, lists, str, numbers, None."""
-    return {f.name: plain(getattr(model, f.name)) for f in dataclasses.fields(model) if f.name != "labels"}
+    data = {
+        f.name: plain(getattr(model, f.name))
+        for f in dataclasses.fields(model)
+        if f.name not in ("labels", "elements")
+    }
+    # the one long list (a row per element and material part) holds plain values already: copied
+    # field by field, without `plain`'s walk (3 s on a model of 100 000 elements)
+    names = _field_names(ElementRow)
+    values = operator.attrgetter(*names)
+    data["elements"] = [dict(zip(names, values(e), strict=True)) for e in model.elements]
+    return data
 
 
 def plain(value: Any) -> Any:

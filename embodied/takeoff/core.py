@@ -181,19 +181,18 @@ def classification_text(references: list[Any]) -> str | None:
     return "; ".join(dict.fromkeys(found)) or None
 
 
-def predefined_type(element: Any, element_type: Any) -> str | None:
-    """The element's predefined type, its type's first (as ifcopenshell.util.element.get_predefined_type)."""
+def predefined_type(element: Any, element_type: Any, read: Callable[[Any, str], Any] = getattr) -> str | None:
+    """The element's predefined type, its type's first (as ifcopenshell.util.element.get_predefined_type).
+    `read(entity, attribute)` reads an attribute, None when the entity has none."""
     if element_type is not None:
-        value = getattr(element_type, "PredefinedType", None)
+        value = read(element_type, "PredefinedType")
         if value == "USERDEFINED" or not value:
-            value = getattr(element_type, "ElementType", ...)
-            if value is ...:
-                value = getattr(element_type, "ProcessType", None)
+            value = read(element_type, "ElementType") or read(element_type, "ProcessType")
         if value and value != "NOTDEFINED":
             return _text(value)
-    value = getattr(element, "PredefinedType", None)
+    value = read(element, "PredefinedType")
     if value == "USERDEFINED" or not value:
-        value = getattr(element, "ObjectType", None)
+        value = read(element, "ObjectType")
     return _text(value)
 
 
@@ -242,6 +241,9 @@ class _Taker:
         self.checks: list[VolumeCheck] = []
         self._profile_areas: dict[int, float | None] = {}
         self._resolutions: dict[tuple[int, str | None], mats.MaterialResolution] = {}
+        self._splits: dict[tuple[int, tuple[float | None, ...]], mats.Split] = {}
+        self._linear: dict[str, bool] = {}
+        self._attribute_at: dict[tuple[str, str], int] = {}
         self._density_reported: set[str] = set()
 
     # -- identity ---------------------------------------------------------------------------
@@ -271,8 +273,41 @@ class _Taker:
             "type_name": _text(element_type.get_argument(2)) if element_type is not None else None,
             "storey": index.storey_name(element),
             "classification": classification_text(references) if references else None,
-            "predefined_type": predefined_type(element, element_type),
+            "predefined_type": predefined_type(element, element_type, self._read),
         }
+
+    def _read(self, entity: Any, name: str) -> Any:
+        """entity.<name> by attribute index (found once per class), None when its class has none."""
+        key = (entity.is_a(), name)
+        at = self._attribute_at.get(key)
+        if at is None:
+            try:
+                at = entity.get_argument_index(name)  # no such attribute: raises, or gives 2**32 - 1
+            except (RuntimeError, ValueError, TypeError):
+                at = -1
+            at = self._attribute_at[key] = at if 0 <= at < len(entity) else -1
+        return entity.get_argument(at) if at >= 0 else None
+
+    def _is_linear(self, element: Any) -> bool:
+        cls = element.is_a()
+        if cls not in self._linear:
+            self._linear[cls] = any(element.is_a(c) for c in LINEAR_CLASSES)
+        return self._linear[cls]
+
+    def _split(
+        self,
+        resolution: mats.MaterialResolution,
+        complex_quantities: dict[str, dict[str, float]],
+        profile_areas: tuple[float | None, ...],
+    ) -> mats.Split:
+        """mats.split, remembered per material association and profile areas (it depends on nothing
+        else unless the element has per-constituent quantities)."""
+        if complex_quantities or not resolution.parts:
+            return mats.split(resolution, complex_quantities, profile_areas)
+        key = (id(resolution), profile_areas)
+        if key not in self._splits:
+            self._splits[key] = mats.split(resolution, complex_quantities, profile_areas)
+        return self._splits[key]
 
     def _resolution(self, element: Any) -> mats.MaterialResolution:
         associated, source = self.index.material(element)
@@ -380,7 +415,7 @@ class _Taker:
         resolution = self._resolution(element)
         notes: list[str] = list(base.ignored)
         is_profiled = bool(resolution.parts) and resolution.parts[0].profile is not None
-        linear = is_profiled or any(element.is_a(c) for c in LINEAR_CLASSES)
+        linear = is_profiled or self._is_linear(element)
         length, length_source = self._length(element, base, linear)
         area, area_source = self._area(element, base)
         geometry = self._geometry(element)
@@ -438,7 +473,7 @@ class _Taker:
                     note="; ".join([*notes, message]),
                 )
             ]
-        split = mats.split(resolution, base.complex, profile_areas)
+        split = self._split(resolution, base.complex, profile_areas)
         if split.assumption:
             self._problem(ProblemKind.ASSUMPTION, split.assumption, ident)
         rows = []
