@@ -44,16 +44,25 @@ def run_takeoff(
     options = options or TakeoffOptions()
     path = Path(model_path)
     if cache is None:
-        return takeoff.run(reading.open_model(path), options, on_progress=on_progress)
+        lazy = options.reads_lazily(_size(path))
+        return takeoff.run(reading.open_model(path, lazy=lazy), options, on_progress=on_progress)
     reading.check_file(path)
     digest = reading.file_digest(path)
     key = cache.key(digest[0], options, data_version or factors.data_version())
     cached = cache.get(key, path)
     if cached is not None:
         return cached
-    result = takeoff.run(reading.open_model(path, digest), options, on_progress=on_progress)
+    lazy = options.reads_lazily(_size(path))
+    result = takeoff.run(reading.open_model(path, digest, lazy=lazy), options, on_progress=on_progress)
     cache.put(key, result)
     return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading.open_model says what is wrong with the path
 
 
 def run_match(

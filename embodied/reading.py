@@ -44,7 +44,10 @@ class Model:
 
     file: Any  # ifcopenshell.file
     info: ModelInfo
-    damage: tuple[str, ...] = ()  # what ifcopenshell logged while parsing (see `_parse_log`)
+    damage: tuple[str, ...] = ()  # what ifcopenshell logged while parsing (see `parse_log`)
+    # read lazily (the low-memory path): each entity is parsed when first used, so damage in one is
+    # only known if the take-off uses it (see `open_model`)
+    lazy: bool = False
 
 
 def schema_family(identifier: str) -> str | None:
@@ -160,14 +163,22 @@ def check_file(path: Path) -> str:
     return identifier
 
 
-def open_model(path: Path | str, digest: tuple[str, bool] | None = None) -> Model:
+def open_model(path: Path | str, digest: tuple[str, bool] | None = None, *, lazy: bool = False) -> Model:
     """Open an IFC model after checking it; every failure is a ModelReadError naming the file.
-    `digest` is the file's `file_digest` when the caller has it already."""
+    `digest` is the file's `file_digest` when the caller has it already.
+
+    `lazy` (plain .ifc only) is the low-memory path: ifcopenshell indexes the file in one quick pass
+    and parses an entity when it is first read, so a take-off without geometry, which never reads the
+    geometry entities (most of a file), needs about half the memory and time. The parser's complaints
+    about an entity then come when it is read: `parse_log` after the take-off collects them, and
+    damage in entities nothing read is not seen (the take-off says so)."""
     path = Path(path)
     identifier = check_file(path)
     ifcopenshell.ifcopenshell_wrapper.get_log()  # empty the log: what follows is this file's
     try:
-        file = ifcopenshell.open(str(path))
+        lazy = lazy and path.suffix.lower() == ".ifc"
+        # (the stubs of 0.9.0 do not list `lazy` yet)
+        file = ifcopenshell.open(str(path), lazy=True) if lazy else ifcopenshell.open(str(path))  # type: ignore[call-overload]
     except ifcopenshell.SchemaError as exc:  # e.g. a pre-release such as IFC4X3_RC4
         raise ModelReadError(
             path,
@@ -179,7 +190,7 @@ def open_model(path: Path | str, digest: tuple[str, bool] | None = None) -> Mode
     family = schema_family(file.schema_identifier) or schema_family(file.schema)
     if family is None:
         raise ModelReadError(path, f"unsupported IFC schema {file.schema_identifier!r}")
-    damage = _parse_log()
+    damage = parse_log()
     sha256, utf8 = digest or file_digest(path)
     if not utf8 and path.suffix.lower() != ".ifczip":
         damage += (
@@ -206,20 +217,28 @@ def open_model(path: Path | str, digest: tuple[str, bool] | None = None) -> Mode
         authoring_app=_authoring_app(file),
         units=units,
     )
-    return Model(file=file, info=info, damage=damage)
+    return Model(file=file, info=info, damage=damage, lazy=lazy)
 
 
 _LOG_LINE = re.compile(r"^\[(error|warning)\](?: \[[^\]]*\])* (.*)$", re.IGNORECASE)
 MAX_DAMAGE = 20  # messages kept; the rest are counted
 
 
-def _parse_log() -> tuple[str, ...]:
+# what the STEP parser says of a damaged entity (the geometry kernel logs other things: precision, ...)
+_PARSER_MESSAGE = re.compile(
+    r"instance #\d+|Instance reference|Entity with name|non-unique GlobalId|offset \d+"
+)
+
+
+def parse_log(parser_only: bool = False) -> tuple[str, ...]:
     """The errors and warnings ifcopenshell logged while parsing: places where the model it loaded
     differs from the file (an entity with the wrong number of attributes, a reference to no entity, a
     step id defined twice, a value it could not read, a GlobalId used twice). It reads around them
     without raising; they become problems of the take-off, so that the report shows them."""
     log = ifcopenshell.ifcopenshell_wrapper.get_log().splitlines()
     found = [m[2] for m in map(_LOG_LINE.match, log) if m]
+    if parser_only:
+        found = [text for text in found if _PARSER_MESSAGE.search(text)]
     kept = [f"damaged IFC file, read around: {message}" for message in found[:MAX_DAMAGE]]
     if len(found) > MAX_DAMAGE:
         kept.append(f"damaged IFC file: {len(found) - MAX_DAMAGE} more problems of the parser not listed")

@@ -26,7 +26,7 @@ import ifcopenshell.util.representation
 import ifcopenshell.util.shape
 
 from embodied.errors import InputError
-from embodied.reading import Model
+from embodied.reading import Model, parse_log
 from embodied.records import (
     Problem,
     ProblemKind,
@@ -44,8 +44,22 @@ from embodied.takeoff.select import select
 from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
+DEFAULT_LOW_MEMORY_BYTES = 100_000_000  # 100 MB: a model of about 60 000 elements
 LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
+# row texts that repeat from element to element (see _Taker._shared)
+SHARED_TEXT = (
+    "ifc_class",
+    "type_name",
+    "storey",
+    "classification",
+    "predefined_type",
+    "area_source",
+    "length_source",
+    "material_set",
+    "material_kind",
+    "material_source",
+)
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -60,6 +74,15 @@ def _env_seconds(name: str) -> float:
     return value
 
 
+def _env_bytes(name: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_LOW_MEMORY_BYTES
+    if not raw.isdigit():
+        raise InputError(f"{name}={raw!r} is not a number of bytes")
+    return int(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class TakeoffOptions:
     """How to take off. `prefer_geometry` uses the geometry volume, where there is one, even when a
@@ -71,6 +94,14 @@ class TakeoffOptions:
     threads: int | None = None  # geometry threads; None: all cores
     # seconds without a new shape before the geometry kernel is stopped (EMBODIED_GEOMETRY_TIMEOUT)
     geometry_timeout_s: float = field(default_factory=lambda: _env_seconds("EMBODIED_GEOMETRY_TIMEOUT"))
+    # without geometry, a plain .ifc of this size or more is read lazily (the low-memory path, see
+    # reading.open_model); EMBODIED_LOW_MEMORY_BYTES, 0 for every file
+    low_memory_bytes: int = field(default_factory=lambda: _env_bytes("EMBODIED_LOW_MEMORY_BYTES"))
+
+    def reads_lazily(self, size_bytes: int) -> bool:
+        """Whether a model of `size_bytes` is read on the low-memory path. Never with geometry: the
+        kernel reads every geometry entity anyway, on several threads."""
+        return not self.use_geometry and size_bytes >= self.low_memory_bytes
 
     def __post_init__(self) -> None:
         if self.tolerance < 0:
@@ -126,6 +157,17 @@ def run(
             rows.append(taker.container_row(container, parts))
         except DAMAGE as error:
             rows.append(taker.unreadable_row(container, error))
+    if model.lazy:  # parsed as it was used: the parser's complaints since the model was opened
+        problems += [Problem(ProblemKind.ASSUMPTION, text) for text in parse_log(parser_only=True)]
+        megabytes = model.info.size_bytes / 1e6
+        problems.append(
+            Problem(
+                ProblemKind.ASSUMPTION,
+                f"low-memory reading ({megabytes:,.0f} MB model, no geometry): each entity was parsed when "
+                "the take-off used it, so damage in entities it did not use (geometry) was not looked "
+                "for; EMBODIED_LOW_MEMORY_BYTES sets the size from which models are read so",
+            )
+        )
     return TakeoffResult(
         model=model.info,
         rows=tuple(rows),
@@ -244,7 +286,13 @@ class _Taker:
         self._splits: dict[tuple[int, tuple[float | None, ...]], mats.Split] = {}
         self._linear: dict[str, bool] = {}
         self._attribute_at: dict[tuple[str, str], int] = {}
+        self._texts: dict[str, str] = {}
         self._density_reported: set[str] = set()
+
+    def _shared(self, text: Any) -> Any:
+        """One object for equal texts: most rows repeat their class, storey, type, sources and notes,
+        and 175 000 rows of separate copies cost a hundred megabytes."""
+        return self._texts.setdefault(text, text) if isinstance(text, str) else text
 
     # -- identity ---------------------------------------------------------------------------
     def unreadable_row(self, element: Any, error: Exception) -> TakeoffRow:
@@ -310,10 +358,11 @@ class _Taker:
         return self._splits[key]
 
     def _resolution(self, element: Any) -> mats.MaterialResolution:
-        associated, source = self.index.material(element)
-        key = (associated.id() if associated is not None else 0, source)
+        associated, source = self.index.material_id(element)
+        key = (associated or 0, source)
         if key not in self._resolutions:
-            self._resolutions[key] = mats.resolve(associated, source, self.units)
+            entity = self.index.file.by_id(associated) if associated is not None else None
+            self._resolutions[key] = mats.resolve(entity, source, self.units)
         return self._resolutions[key]
 
     def _problem(self, kind: ProblemKind, message: str, ident: dict[str, Any]) -> None:
@@ -447,6 +496,8 @@ class _Taker:
             material_kind=resolution.kind,
             material_source=resolution.source,
         )
+        for key in SHARED_TEXT:
+            common[key] = self._shared(common[key])
         if not resolution.parts:
             message = (
                 "no material associated (occurrence or type)"
@@ -470,7 +521,7 @@ class _Taker:
                     mass_kg=mass,
                     density_kg_m3=None,
                     mass_source=mass_source,
-                    note="; ".join([*notes, message]),
+                    note=self._shared("; ".join([*notes, message])),
                 )
             ]
         split = self._split(resolution, base.complex, profile_areas)
@@ -498,12 +549,12 @@ class _Taker:
                     layer_thickness_m=part.thickness_m,
                     share=share,
                     split_method=split.method,
-                    quantity_source=f"{source}; {detail}" if detail else source,
+                    quantity_source=self._shared(f"{source}; {detail}" if detail else source),
                     volume_m3=part_volume,
                     mass_kg=mass,
                     density_kg_m3=density,
                     mass_source=mass_source,
-                    note="; ".join(dict.fromkeys(part_notes)),
+                    note=self._shared("; ".join(dict.fromkeys(part_notes))),
                 )
             )
         return rows

@@ -49,27 +49,30 @@ def quantity_set_rank(name: Any) -> int | None:
 
 
 class ModelIndex:
-    """Relationship lookups by element step id (see the module docstring)."""
+    """Relationship lookups by element step id (see the module docstring). The dictionaries hold step
+    ids, not entity objects: on a model of 100 000 elements a Python object per entry would cost a
+    few hundred megabytes; an entity is fetched (``by_id``) only when it is used."""
 
     def __init__(self, file: Any) -> None:
         self.file = file
         self.damage: list[str] = []
-        self.type_of: dict[int, Any] = {}
-        self.material_of: dict[int, Any] = {}
-        self.classifications_of: dict[int, list[Any]] = {}
-        self.quantity_sets_of: dict[int, list[tuple[int, Any]]] = {}  # (rank, IfcElementQuantity)
-        self.container_of: dict[int, Any] = {}
-        self.parent_of: dict[int, Any] = {}  # besides containment: whole, host, nest, void ...
-        self.whole_of: dict[int, Any] = {}  # IfcRelAggregates only
-        self.parts_of: dict[int, list[Any]] = {}  # IfcRelAggregates: whole -> parts, in file order
+        self.type_of: dict[int, int] = {}
+        self.material_of: dict[int, int] = {}
+        self.classifications_of: dict[int, list[int]] = {}
+        self.quantity_sets_of: dict[int, list[tuple[int, int]]] = {}  # (rank, IfcElementQuantity id)
+        self.container_of: dict[int, int] = {}
+        self.parent_of: dict[int, int] = {}  # besides containment: whole, host, nest, void ...
+        self.whole_of: dict[int, int] = {}  # IfcRelAggregates only
+        self.parts_of: dict[int, list[int]] = {}  # IfcRelAggregates: whole -> parts, in file order
         self.hosts_with_openings: set[int] = set()
         self._storeys: dict[int, str | None] = {}
-        self._type_sets: dict[int, list[tuple[int, Any]]] = {}
+        self._type_sets: dict[int, list[tuple[int, int]]] = {}
         self._read()
 
     # -- the one pass ---------------------------------------------------------------------------
-    def _pairs(self, key: str) -> Iterator[tuple[Any, Any]]:
-        """(relating, related object) of every readable relationship of one kind, in file order."""
+    def _pairs(self, key: str) -> Iterator[tuple[Any, int]]:
+        """(relating entity, related object's step id) of every readable relationship of one kind,
+        in file order."""
         cls, relating_name, related_name = _RELATIONS[key]
         try:
             relations = self.file.by_type(cls)
@@ -84,89 +87,118 @@ class ModelIndex:
                 relating = rel.get_argument(relating_at)
                 related = rel.get_argument(related_at)
                 objects: Iterable[Any] = related if isinstance(related, tuple) else (related,)
+                if relating is None:
+                    continue
                 for obj in objects:
-                    if obj is not None and relating is not None:
+                    if obj is not None:
                         yield relating, obj.id()
             except DAMAGE as error:
                 self.damage.append(f"{cls} #{rel.id()} could not be read ({type(error).__name__}: {error})")
 
+    def _ids(self, key: str) -> Iterator[tuple[int, int]]:
+        """(relating step id, related step id) of one kind of relationship."""
+        last: Any = None
+        last_id = 0
+        for relating, oid in self._pairs(key):
+            if relating is not last:
+                last, last_id = relating, relating.id()
+            yield last_id, oid
+
     def _read(self) -> None:
-        for relating, oid in self._pairs("type"):
-            self.type_of.setdefault(oid, relating)
-        for relating, oid in self._pairs("material"):
-            self.material_of.setdefault(oid, relating)
-        for relating, oid in self._pairs("classification"):
-            self.classifications_of.setdefault(oid, []).append(relating)
+        for rid, oid in self._ids("type"):
+            self.type_of.setdefault(oid, rid)
+        for rid, oid in self._ids("material"):
+            self.material_of.setdefault(oid, rid)
+        for rid, oid in self._ids("classification"):
+            self.classifications_of.setdefault(oid, []).append(rid)
+        last: Any = None
+        rank: int | None = None
         for relating, oid in self._pairs("properties"):
-            if relating.is_a() == "IfcElementQuantity" or relating.is_a("IfcElementQuantity"):
-                rank = quantity_set_rank(relating.Name)
-                if rank is not None:
-                    self.quantity_sets_of.setdefault(oid, []).append((rank, relating))
-        for relating, oid in self._pairs("contained"):
-            self.container_of.setdefault(oid, relating)
-        for relating, oid in self._pairs("aggregate"):
-            self.whole_of.setdefault(oid, relating)
-            self.parts_of.setdefault(relating.id(), []).append(self.file.by_id(oid))
+            if relating is not last:
+                last = relating
+                quantities = relating.is_a() == "IfcElementQuantity"
+                rank = quantity_set_rank(relating.get_argument(2)) if quantities else None
+                qid = relating.id()
+            if rank is not None:
+                self.quantity_sets_of.setdefault(oid, []).append((rank, qid))
+        for rid, oid in self._ids("contained"):
+            self.container_of.setdefault(oid, rid)
+        for rid, oid in self._ids("aggregate"):
+            self.whole_of.setdefault(oid, rid)
+            self.parts_of.setdefault(rid, []).append(oid)
         # an element's parent, as ifcopenshell.util.element.get_parent orders them
-        parents: dict[int, Any] = {}
+        parents: dict[int, int] = {}
         for key in ("nest", "fills", "voids", "adheres"):
-            for relating, oid in self._pairs(key):
-                parents.setdefault(oid, relating)
+            for rid, oid in self._ids(key):
+                parents.setdefault(oid, rid)
                 if key == "voids":
-                    self.hosts_with_openings.add(relating.id())
-        for oid, whole in self.whole_of.items():
-            self.parent_of[oid] = whole
+                    self.hosts_with_openings.add(rid)
+        self.parent_of = dict(self.whole_of)
         for oid, parent in parents.items():
             self.parent_of.setdefault(oid, parent)
 
     # -- lookups --------------------------------------------------------------------------------
     def element_type(self, element: Any) -> Any:
-        return self.type_of.get(element.id())
+        found = self.type_of.get(element.id())
+        return self.file.by_id(found) if found is not None else None
 
-    def material(self, element: Any) -> tuple[Any, str | None]:
-        """The associated material definition and where it is: "occurrence", "type" or None."""
-        found = self.material_of.get(element.id())
+    def material_id(self, element: Any) -> tuple[int | None, str | None]:
+        """Step id of the associated material definition and where it is: "occurrence", "type" or
+        None (then no material)."""
+        eid = element.id()
+        found = self.material_of.get(eid)
         if found is not None:
             return found, "occurrence"
-        element_type = self.type_of.get(element.id())
-        if element_type is not None:
-            found = self.material_of.get(element_type.id())
+        type_id = self.type_of.get(eid)
+        if type_id is not None:
+            found = self.material_of.get(type_id)
             if found is not None:
                 return found, "type"
         return None, None
 
+    def material(self, element: Any) -> tuple[Any, str | None]:
+        """The associated material definition and where it is (see `material_id`)."""
+        found, source = self.material_id(element)
+        return (self.file.by_id(found) if found is not None else None), source
+
+    def parts(self, element: Any) -> list[Any]:
+        return [self.file.by_id(i) for i in self.parts_of.get(element.id(), ())]
+
     def quantity_sets(self, element: Any) -> list[Any]:
         """IfcElementQuantity sets of the occurrence, then of its type, best-ranked first."""
-        own = self.quantity_sets_of.get(element.id(), ())
-        element_type = self.type_of.get(element.id())
-        typed = self._sets_of_type(element_type) if element_type is not None else ()
+        eid = element.id()
+        own = self.quantity_sets_of.get(eid, ())
+        type_id = self.type_of.get(eid)
+        typed = self._sets_of_type(type_id) if type_id is not None else ()
         if not typed and len(own) == 1:
-            return [own[0][1]]
+            return [self.file.by_id(own[0][1])]
         ranked = [(0, rank, q) for rank, q in own] + [(1, rank, q) for rank, q in typed]
         ranked.sort(key=lambda item: (item[0], item[1]))
-        return [q for _, _, q in ranked]
+        return [self.file.by_id(q) for _, _, q in ranked]
 
-    def _sets_of_type(self, element_type: Any) -> list[tuple[int, Any]]:
-        key = element_type.id()
-        if key not in self._type_sets:
+    def _sets_of_type(self, type_id: int) -> list[tuple[int, int]]:
+        if type_id not in self._type_sets:
             found = []
+            element_type = self.file.by_id(type_id)
             for pdef in getattr(element_type, "HasPropertySets", None) or ():
                 if pdef.is_a("IfcElementQuantity") and (rank := quantity_set_rank(pdef.Name)) is not None:
-                    found.append((rank, pdef))
-            self._type_sets[key] = found
-        return self._type_sets[key]
+                    found.append((rank, pdef.id()))
+            self._type_sets[type_id] = found
+        return self._type_sets[type_id]
 
     def classifications(self, element: Any) -> list[Any]:
         """Classification references of the element, those of its type first; an occurrence's
         reference replaces its type's of the same classification system (as
         ifcopenshell.util.classification.get_references does)."""
-        own = self.classifications_of.get(element.id(), [])
-        element_type = self.type_of.get(element.id())
-        inherited = self.classifications_of.get(element_type.id(), []) if element_type is not None else []
+        eid = element.id()
+        own = [self.file.by_id(i) for i in self.classifications_of.get(eid, ())]
+        type_id = self.type_of.get(eid)
+        inherited = self.classifications_of.get(type_id, []) if type_id is not None else []
         if not inherited:
             return own
         systems = {_system(r) for r in own}
-        return [r for r in inherited if _system(r) not in systems] + own
+        kept = [r for r in (self.file.by_id(i) for i in inherited) if _system(r) not in systems]
+        return kept + own
 
     def has_openings(self, element: Any) -> bool:
         return element.id() in self.hosts_with_openings
@@ -174,27 +206,27 @@ class ModelIndex:
     def storey_name(self, element: Any) -> str | None:
         """Name of the storey holding the element: its container (directly, or that of the whole,
         host or nest it belongs to), walked up the spatial aggregation to an IfcBuildingStorey."""
-        current: Any = element
+        current: int | None = element.id()
         for _ in range(MAX_DEPTH):
-            container = self.container_of.get(current.id())
-            if container is not None:
-                return self._storey_of_structure(container)
-            current = self.parent_of.get(current.id())
             if current is None:
                 return None
+            container = self.container_of.get(current)
+            if container is not None:
+                return self._storey_of_structure(container)
+            current = self.parent_of.get(current)
         return None
 
-    def _storey_of_structure(self, structure: Any) -> str | None:
-        key = structure.id()
-        if key not in self._storeys:
-            spatial: Any = structure
+    def _storey_of_structure(self, structure: int) -> str | None:
+        if structure not in self._storeys:
+            spatial: Any = self.file.by_id(structure)
             for _ in range(MAX_DEPTH):
                 if spatial is None or spatial.is_a("IfcBuildingStorey"):
                     break
-                spatial = self.whole_of.get(spatial.id())
+                whole = self.whole_of.get(spatial.id())
+                spatial = self.file.by_id(whole) if whole is not None else None
             name = spatial.Name if spatial is not None else None
-            self._storeys[key] = name if isinstance(name, str) else None
-        return self._storeys[key]
+            self._storeys[structure] = name if isinstance(name, str) else None
+        return self._storeys[structure]
 
 
 def _system(reference: Any) -> int | None:
