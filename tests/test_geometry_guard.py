@@ -59,3 +59,46 @@ def test_bad_timeout_setting_is_an_input_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("EMBODIED_GEOMETRY_TIMEOUT", "soon")
     with pytest.raises(InputError):
         TakeoffOptions()
+
+
+def test_a_crash_on_one_element_stops_only_that_element(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel crashes whenever it measures column B (a segmentation fault in the child): the run
+    is repeated without it, so A still gets 0.4 × 0.5 × 3.0 = 0.6 m³ and only B is listed."""
+    model = small_model()
+    b = next(e for e in model.file.by_type("IfcColumn") if e.Name == "B").id()
+    measure = geom._measure
+
+    def crash_on_b(file: Any, shape: Any, seen: dict[int, str | None]) -> geom.GeometryVolume:
+        if shape.id == b:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return measure(file, shape, seen)
+
+    monkeypatch.setattr(geom, "_measure", crash_on_b)
+    by_name = {r.name: r for r in run(model).rows}
+    assert by_name["A"].volume_m3 == pytest.approx(0.6)
+    assert by_name["B"].volume_m3 is None
+    assert "crashed" in by_name["B"].note and "on this element" in by_name["B"].note, by_name["B"].note
+
+
+def test_several_crashing_elements_are_each_found() -> None:
+    """Ten columns, three of which crash the kernel: the halving finds the three, measures seven."""
+    model = mk.new_model("IFC4", "METRE")
+    for i in range(10):
+        mk.add_box(
+            model, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name=f"C{i}", position=(2.0 * i, 0, 0)
+        )
+    opened = open_model(mk.save(model, Path(tempfile.mkdtemp()) / "m.ifc"))
+    bad = {e.id() for e in opened.file.by_type("IfcColumn") if e.Name in ("C1", "C5", "C8")}
+    measure = geom._measure
+
+    def crash_on_bad(file: Any, shape: Any, seen: dict[int, str | None]) -> geom.GeometryVolume:
+        if shape.id in bad:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return measure(file, shape, seen)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(geom, "_measure", crash_on_bad)
+        rows = run(opened, TakeoffOptions(threads=2)).rows
+    measured = sorted(r.name for r in rows if r.volume_m3 == pytest.approx(0.6))
+    listed = sorted(r.name for r in rows if r.volume_m3 is None and "on this element" in r.note)
+    assert (measured, listed) == (["C0", "C2", "C3", "C4", "C6", "C7", "C9"], ["C1", "C5", "C8"])

@@ -24,6 +24,11 @@ from shapely.ops import polygonize
 from embodied.takeoff.validity import body_problem
 
 DEFAULT_STALL_S = 300.0  # seconds without a new shape before the geometry kernel is stopped
+STALLED = "the geometry kernel gave no result for"
+# After a crash, the elements not yet measured are run again, halves by halves, to find the ones that
+# crash the kernel; at most this many extra kernel runs (each costs a process start and the elements'
+# meshing again), then the elements still unresolved are listed with the crash.
+MAX_ISOLATION_RUNS = 16
 FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
 WELD_M = 1e-6  # vertices within a micrometre of each other are one
@@ -162,7 +167,7 @@ def _iterate(
     failure: str | None = None
     while True:
         if not receive.poll(stall_s):
-            failure = f"the geometry kernel gave no result for {stall_s:g} s and was stopped"
+            failure = f"{STALLED} {stall_s:g} s and was stopped"
             child.kill()
             break
         try:
@@ -198,7 +203,7 @@ def volumes(
 
     `on_progress` is called with the number of shapes done so far. The kernel runs in a child process
     (see `_iterate`): `stall_s` seconds without a new shape stop it, and the elements it had not
-    reached are listed as such.
+    reached are listed as such. A crash stops no more than the elements that cause it (`_isolate`).
 
     Revit and furniture breps often have faces turned the wrong way. The kernel can turn them back
     (``reorient-shells``), but doing that for every element cost 75 % more time on the Janesville
@@ -218,6 +223,11 @@ def volumes(
             on_progress(done)
 
     result, failure = _iterate(file, include, threads, False, tick, stall_s)
+    if failure is not None and not failure.startswith(STALLED):  # a crash: find the element(s) causing it
+        found, culprits = _isolate(file, [e for e in include if e.id() not in result], tick, stall_s)
+        result.update(found)
+        result.update(culprits)
+        failure = failure if len(result) < len(include) else None
     misoriented = [file.by_id(i) for i, v in result.items() if v.note.startswith(ORIENTATION_PROBLEM)]
     if misoriented and failure is None:
         done -= len(misoriented)
@@ -227,6 +237,35 @@ def volumes(
     for element in include:
         result.setdefault(element.id(), GeometryVolume(None, f"no geometry: {missing}"))
     return result
+
+
+def _isolate(
+    file: Any, suspects: list[Any], tick: Callable[[], None], stall_s: float
+) -> tuple[dict[int, GeometryVolume], dict[int, GeometryVolume]]:
+    """After the kernel crashed, measure the elements it had not reached: run them again on one
+    thread, and split the unmeasured ones of every run that crashes in halves, until each element
+    that crashes the kernel is alone (it is listed) and every other one is measured. A stall ends the
+    search (another run would wait as long again). Returns (volumes, the culprits' notes)."""
+    measured: dict[int, GeometryVolume] = {}
+    culprits: dict[int, GeometryVolume] = {}
+    queue = [suspects] if suspects else []
+    runs = 0
+    while queue and runs < MAX_ISOLATION_RUNS:
+        group = queue.pop(0)
+        runs += 1
+        got, failure = _iterate(file, group, 1, False, tick, stall_s)
+        measured.update(got)
+        if failure is None:
+            continue
+        left = [e for e in group if e.id() not in got]
+        if len(left) == 1:
+            note = f"no geometry: {failure} on this element (the others were measured without it)"
+            culprits[left[0].id()] = GeometryVolume(None, note)
+        elif left and not failure.startswith(STALLED):
+            queue += [left[: len(left) // 2], left[len(left) // 2 :]]
+        elif left:
+            return measured, culprits
+    return measured, culprits
 
 
 def profile_area_m2(profile: Any) -> float | None:
