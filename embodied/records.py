@@ -56,6 +56,7 @@ class ProblemKind(StrEnum):
     GEOMETRY = "geometry"
     DENSITY = "density"
     UNITS = "units"
+    DAMAGE = "damaged_file"  # the parser read around damage: the model taken off is not quite the file
 
 
 @dataclass(frozen=True, slots=True)

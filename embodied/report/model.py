@@ -468,7 +468,8 @@ def _defects(match: MatchResult) -> tuple[Issue, ...]:
     found += [
         _issue(p)
         for p in takeoff.problems
-        if p.kind in (ProblemKind.NO_MATERIAL, ProblemKind.NO_QUANTITY, ProblemKind.GEOMETRY)
+        if p.kind
+        in (ProblemKind.NO_MATERIAL, ProblemKind.NO_QUANTITY, ProblemKind.GEOMETRY, ProblemKind.DAMAGE)
     ]
     containers = sum(1 for r in takeoff.rows if r.volume_origin is VolumeOrigin.PARTS)
     if containers:

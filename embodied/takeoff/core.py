@@ -121,11 +121,10 @@ def run(
     index = ModelIndex(file)
     selection = select(file, index)
     problems: list[Problem] = [Problem(ProblemKind.UNITS, text) for text in units.assumed]
-    # what the parser read around: the model taken off is not quite the file (records have no kind
-    # for a damaged file yet; the quantities rest on the parser's reading of it)
-    problems += [Problem(ProblemKind.ASSUMPTION, text) for text in model.damage]
+    # what the parser read around: the model taken off is not quite the file
+    problems += [Problem(ProblemKind.DAMAGE, text) for text in model.damage]
     problems += [
-        Problem(ProblemKind.ASSUMPTION, f"{text}: the elements it relates are taken off without it")
+        Problem(ProblemKind.DAMAGE, f"{text}: the elements it relates are taken off without it")
         for text in index.damage
     ]
     if not selection.counted and not selection.containers:
@@ -158,7 +157,7 @@ def run(
         except DAMAGE as error:
             rows.append(taker.unreadable_row(container, error))
     if model.lazy:  # parsed as it was used: the parser's complaints since the model was opened
-        problems += [Problem(ProblemKind.ASSUMPTION, text) for text in parse_log(parser_only=True)]
+        problems += [Problem(ProblemKind.DAMAGE, text) for text in parse_log(parser_only=True)]
         megabytes = model.info.size_bytes / 1e6
         problems.append(
             Problem(
