@@ -62,29 +62,20 @@ class BaseQuantities:
     ignored: list[str] = field(default_factory=list)  # values seen and not used, with why
 
 
-def _si_value(quantity: Any, cls: str, units: UnitScales) -> tuple[str, float] | None:
-    kind = _KIND.get(cls)
-    if kind is None:
-        return None
-    raw = quantity.get_argument(3)  # every IfcPhysicalSimpleQuantity: Name, Description, Unit, value
-    if raw is None:
-        return None
-    unit = quantity.get_argument(2)
-    if unit is not None and kind != "count":
-        scale = ifcopenshell.util.unit.get_unit_scale(unit)
-        if kind == "mass":
-            scale /= 1000.0  # ifcopenshell measures mass against the gram
-    else:
-        scale = units.for_quantity(kind)
-    return kind, float(raw) * scale
+def _unit_scale(unit: Any, kind: str) -> float:
+    scale = float(ifcopenshell.util.unit.get_unit_scale(unit))
+    return scale / 1000.0 if kind == "mass" else scale  # ifcopenshell measures mass against the gram
 
 
 def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
     """Base quantities in SI from an element's IfcElementQuantity sets, best-ranked first (the
     occurrence's, then its type's: see ModelIndex.quantity_sets); the first set that has a value wins.
-    Attributes are read by index (IfcElementQuantity: Name 2, Quantities 5; a quantity: Name 0)."""
+    Attributes are read by index (IfcElementQuantity: Name 2, Quantities 5; every
+    IfcPhysicalSimpleQuantity: Name 0, Unit 2, value 3): this loop runs for every quantity of a model."""
     result = BaseQuantities()
     simple: dict[str, tuple[float, str]] = {}  # quantity name -> (SI value, set name)
+    project = _project_scales(units)
+    first_count: str | None = None
     for qset in quantity_sets:
         set_name = qset.get_argument(2)
         for quantity in qset.get_argument(5) or ():
@@ -92,13 +83,13 @@ def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
             if cls == "IfcPhysicalComplexQuantity":
                 parts = result.complex.setdefault(name, {})
                 for sub in quantity.HasQuantities or ():
-                    si = _si_value(sub, sub.is_a(), units)
+                    si = _si_value(sub, sub.is_a(), project)
                     if si is not None:
                         parts.setdefault(sub.get_argument(0), si[1])
                 continue
             if name in simple:
                 continue
-            si = _si_value(quantity, cls, units)
+            si = _si_value(quantity, cls, project)
             if si is None:
                 continue
             kind, value = si
@@ -109,13 +100,37 @@ def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
                 result.ignored.append(f"{set_name}.{name} = {value:g} is not a plausible quantity: ignored")
                 continue
             simple[name] = (value, set_name)
-    result.volume = _first(simple, VOLUME_NAMES)
-    result.area = _first(simple, AREA_NAMES)
-    result.length = _first(simple, LENGTH_NAMES)
-    result.weight = _first(simple, WEIGHT_NAMES)
-    counts = [n for n in simple if isinstance(n, str) and n.lower().startswith("count")]
-    result.count = _first(simple, (counts[0],)) if counts else None
+            if first_count is None and isinstance(name, str) and name[:5].lower() == "count":
+                first_count = name
+    if simple:
+        result.volume = _first(simple, VOLUME_NAMES)
+        result.area = _first(simple, AREA_NAMES)
+        result.length = _first(simple, LENGTH_NAMES)
+        result.weight = _first(simple, WEIGHT_NAMES)
+        result.count = _first(simple, (first_count,)) if first_count is not None else None
     return result
+
+
+def _project_scales(units: UnitScales) -> dict[str, float]:
+    return {
+        "length": units.length_m,
+        "area": units.area_m2,
+        "volume": units.volume_m3,
+        "mass": units.mass_kg,
+        "count": 1.0,
+    }
+
+
+def _si_value(quantity: Any, cls: str, project: dict[str, float]) -> tuple[str, float] | None:
+    kind = _KIND.get(cls)
+    if kind is None:
+        return None
+    raw = quantity.get_argument(3)
+    if raw is None:
+        return None
+    unit = quantity.get_argument(2)
+    scale = _unit_scale(unit, kind) if unit is not None and kind != "count" else project[kind]
+    return kind, float(raw) * scale
 
 
 def _first(found: dict[str, tuple[float, str]], names: tuple[str, ...]) -> Quantity | None:
