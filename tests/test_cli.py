@@ -165,3 +165,13 @@ def test_every_command_is_in_the_readme() -> None:
     for name in names:
         assert f"embodied {name}" in readme, name
     assert readme.index("make demo") < 800 and readme.index("make test") < 800
+
+
+@pytest.mark.parametrize("option", ["--jobs", "-j", "--threads"])
+def test_jobs_names_the_geometry_cores(good_model: Path, option: str) -> None:
+    """`--jobs N` (also `-j`, and the older `--threads`) runs the geometry on N cores: same volumes."""
+    done = embodied("takeoff", good_model, option, "1", "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("global_id,ifc_class,name,type_name,storey")
+    refused = embodied("takeoff", good_model, option, "0")
+    assert refused.returncode == 2
