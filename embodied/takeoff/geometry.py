@@ -9,7 +9,8 @@ such as a surface-modelled window or a furniture block of loose faces, gives no 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +30,7 @@ STALLED = "the geometry kernel gave no result for"
 # crash the kernel; at most this many extra kernel runs (each costs a process start and the elements'
 # meshing again), then the elements still unresolved are listed with the crash.
 MAX_ISOLATION_RUNS = 16
+BATCH, BATCH_S = 256, 0.5  # shapes measured and sent together (see batch_volumes)
 FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
 WELD_M = 1e-6  # vertices within a micrometre of each other are one
@@ -104,11 +106,88 @@ def mesh_volume(verts: np.ndarray, faces: np.ndarray) -> float:
 def shape_volume(geometry: Any) -> GeometryVolume:
     verts = ifcopenshell.util.shape.get_vertices(geometry)
     faces = ifcopenshell.util.shape.get_faces(geometry).astype(np.int64)
-    problem = solid_problem(verts, faces)
+    return mesh_result(verts, faces)
+
+
+def mesh_result(verts: np.ndarray, faces: np.ndarray) -> GeometryVolume:
+    """The volume of one mesh, or why it has none (`batch_volumes` does the same for many)."""
+    with np.errstate(invalid="ignore"):
+        problem = solid_problem(verts, faces)
     if problem is not None:
         return GeometryVolume(None, f"{problem}: no volume from geometry")
     if not np.all(np.isfinite(verts)):
         return GeometryVolume(None, "body geometry has coordinates that are not finite numbers: no volume")
+    return _closed_volume(verts.reshape(-1, 3), faces.reshape(-1, 3))
+
+
+def batch_volumes(meshes: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[GeometryVolume]:
+    """`shape_volume` of many meshes (vertices, faces) at once: the same checks and numbers, in a
+    few numpy calls for the whole batch instead of twenty per mesh (which cost as much as a tenth of
+    the kernel's own time on simple extrusions). Vertices are welded within their own mesh only."""
+    count = len(meshes)
+    if count == 0:
+        return []
+    verts = [np.asarray(v, dtype=float).reshape(-1, 3) for v, _ in meshes]
+    faces = [np.asarray(f, dtype=np.int64).reshape(-1, 3) for _, f in meshes]
+    n_verts = np.array([len(v) for v in verts], dtype=np.int64)
+    n_faces = np.array([len(f) for f in faces], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(n_verts)[:-1]))
+    all_verts = np.concatenate(verts) if n_verts.sum() else np.zeros((0, 3))
+    tri_mesh = np.repeat(np.arange(count), n_faces)
+    all_faces = (
+        np.concatenate(faces) + np.repeat(offsets, n_faces)[:, None]
+        if n_faces.sum()
+        else np.zeros((0, 3), int)
+    )
+    # weld: a vertex key is (mesh, grid x, y, z)
+    vert_mesh = np.repeat(np.arange(count), n_verts)
+    with np.errstate(invalid="ignore"):
+        grid = np.round(all_verts / WELD_M).astype(np.int64)
+    keyed = np.ascontiguousarray(np.column_stack([vert_mesh, grid]))
+    keys = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * 4))).ravel()
+    _, welded = np.unique(keys, return_inverse=True)
+    welded = welded.reshape(-1)
+    tri = welded[all_faces]
+    keep = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
+    tri, tri_mesh_kept = tri[keep], tri_mesh[keep]
+    no_faces = np.bincount(tri_mesh_kept, minlength=count) == 0
+    # edges: each undirected edge is one integer; a mesh is closed when each of its edges borders an
+    # even number of triangles, oriented when each is walked as often one way as the other
+    n = int(welded.max(initial=-1)) + 1
+    start = tri.reshape(-1)
+    end = tri[:, [1, 2, 0]].reshape(-1)
+    edge_mesh = np.repeat(tri_mesh_kept, 3)
+    edge = np.minimum(start, end) * n + np.maximum(start, end)
+    unique, inverse, counts = np.unique(edge, return_inverse=True, return_counts=True)
+    first = np.zeros(len(unique), dtype=np.int64)
+    first[inverse] = np.arange(len(edge))
+    mesh_of_edge = edge_mesh[first]
+    open_mesh = np.bincount(mesh_of_edge[counts % 2 == 1], minlength=count) > 0
+    forward = np.bincount(inverse, weights=start < end, minlength=len(counts))
+    misoriented = np.bincount(mesh_of_edge[2 * forward != counts], minlength=count) > 0
+    finite = np.bincount(vert_mesh[~np.isfinite(all_verts).all(axis=1)], minlength=count) == 0
+    results: list[GeometryVolume] = []
+    for i in range(count):
+        if n_faces[i] == 0 or no_faces[i]:
+            problem: str | None = "body geometry has no faces"
+        elif open_mesh[i]:
+            problem = "body geometry is not a closed solid"
+        elif misoriented[i]:
+            problem = ORIENTATION_PROBLEM
+        else:
+            problem = None
+        if problem is not None:
+            results.append(GeometryVolume(None, f"{problem}: no volume from geometry"))
+        elif not finite[i]:
+            results.append(
+                GeometryVolume(None, "body geometry has coordinates that are not finite numbers: no volume")
+            )
+        else:
+            results.append(_closed_volume(verts[i], faces[i]))
+    return results
+
+
+def _closed_volume(verts: np.ndarray, faces: np.ndarray) -> GeometryVolume:
     volume = mesh_volume(verts, faces)
     box = float(np.prod(verts.max(axis=0) - verts.min(axis=0)))
     if volume > box * 1.001:
@@ -118,30 +197,55 @@ def shape_volume(geometry: Any) -> GeometryVolume:
     return GeometryVolume(volume)
 
 
-def _measure(file: Any, shape: Any, seen: dict[int, str | None]) -> GeometryVolume:
+def _inspect(file: Any, shape: Any, seen: dict[int, str | None]) -> tuple[str | None, float | None]:
+    """What is known of a shape before its mesh is checked: why its body is invalid IFC (or None),
+    and for a slab its top-view area."""
     element = file.by_id(shape.id)
     invalid = body_problem(element, seen)
     if invalid is not None:
-        return GeometryVolume(None, f"{invalid}: no volume from geometry")
-    measured = shape_volume(shape.geometry)
+        return f"{invalid}: no volume from geometry", None
+    footprint = None
     if element.is_a() in FOOTPRINT_CLASSES and len(shape.geometry.faces):
-        footprint = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
-        measured = replace(measured, footprint_m2=footprint if footprint > 0 else None)
-    return measured
+        area = float(ifcopenshell.util.shape.get_footprint_area(shape.geometry))
+        footprint = area if area > 0 else None
+    return None, footprint
+
+
+def _measure_batch(
+    file: Any, shapes: list[Any], seen: dict[int, str | None]
+) -> list[tuple[int, GeometryVolume]]:
+    inspected = [_inspect(file, shape, seen) for shape in shapes]
+    meshes = [
+        (ifcopenshell.util.shape.get_vertices(s.geometry), ifcopenshell.util.shape.get_faces(s.geometry))
+        for s, (invalid, _) in zip(shapes, inspected, strict=True)
+        if invalid is None
+    ]
+    measured = iter(batch_volumes(meshes))
+    out = []
+    for shape, (invalid, footprint) in zip(shapes, inspected, strict=True):
+        volume = GeometryVolume(None, invalid) if invalid is not None else next(measured)
+        out.append((shape.id, replace(volume, footprint_m2=footprint) if footprint else volume))
+    return out
 
 
 def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connection) -> None:
-    """In the forked geometry process: mesh and measure, send (id, volume) per shape, then None; on
-    an error, its text instead (never a traceback on the user's terminal)."""
+    """In the forked geometry process: mesh and measure, send a list of (id, volume) per batch of
+    shapes (at most BATCH, or what BATCH_S seconds gave), then None; on an error, its text instead
+    (never a traceback on the user's terminal)."""
     try:
         include = [file.by_id(i) for i in ids]
         seen: dict[int, str | None] = {}
         iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
+        batch: list[Any] = []
+        last = time.monotonic()
         if iterator.initialize():
             while True:
-                shape = iterator.get()
-                conn.send((shape.id, _measure(file, shape, seen)))
-                if not iterator.next():
+                batch.append(iterator.get())
+                more = iterator.next()
+                if len(batch) >= BATCH or time.monotonic() - last > BATCH_S or not more:
+                    conn.send(_measure_batch(file, batch, seen))
+                    batch, last = [], time.monotonic()
+                if not more:
                     break
         conn.send(None)
     except BaseException as error:
@@ -180,9 +284,9 @@ def _iterate(
         if isinstance(message, str):
             failure = message
             break
-        shape_id, measured = message
-        result[shape_id] = measured
-        tick()
+        for shape_id, measured in message:
+            result[shape_id] = measured
+            tick()
     child.join(timeout=10)
     if child.is_alive():
         child.kill()
