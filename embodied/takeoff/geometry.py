@@ -8,6 +8,7 @@ such as a surface-modelled window or a furniture block of loose faces, gives no 
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -232,6 +233,7 @@ def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connec
     """In the forked geometry process: mesh and measure, send a list of (id, volume) per batch of
     shapes (at most BATCH, or what BATCH_S seconds gave), then None; on an error, its text instead
     (never a traceback on the user's terminal)."""
+    faulthandler.disable()  # a crash of the kernel is reported by the parent, not dumped on the terminal
     try:
         include = [file.by_id(i) for i in ids]
         seen: dict[int, str | None] = {}
