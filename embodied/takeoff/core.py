@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,21 +48,13 @@ from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
 DEFAULT_LOW_MEMORY_BYTES = 100_000_000  # 100 MB: a model of about 60 000 elements
+# elements per row worker at least: below this a fork costs more than it saves (`_rows_in_parallel`)
+PARALLEL_MIN_ELEMENTS = 10_000
 LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
 # row texts that repeat from element to element (see _Taker._shared)
-SHARED_TEXT = (
-    "ifc_class",
-    "type_name",
-    "storey",
-    "classification",
-    "predefined_type",
-    "area_source",
-    "length_source",
-    "material_set",
-    "material_kind",
-    "material_source",
-)
+# (storey and the material set's texts come from caches: shared already)
+SHARED_TEXT = ("ifc_class", "type_name", "classification", "predefined_type", "area_source", "length_source")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -142,22 +137,26 @@ def run(
             stall_s=options.geometry_timeout_s,
         )
     taker = _Taker(units, index, volumes, options, problems)
-    rows: list[TakeoffRow] = []
-    total = len(selection.counted)
-    for done, element in enumerate(selection.counted, start=1):
-        try:
-            rows.extend(taker.element_rows(element))
-        except DAMAGE as error:  # a damaged entity (wrong types, dangling references) of one element
-            rows.append(taker.unreadable_row(element, error))
-        if on_progress is not None:
-            on_progress("elements", done, total)
+    # a lazily read model is never shared with forked workers: they would read its file through one
+    # shared file offset (and each would parse what it reads again)
+    jobs = (
+        1
+        if model.lazy
+        else min(options.threads or os.cpu_count() or 1, len(selection.counted) // PARALLEL_MIN_ELEMENTS)
+    )
+    late: list[str] = []  # the parser's complaints while the rows were made (a lazily read model)
+    if jobs > 1:
+        rows = _rows_in_parallel(taker, selection.counted, jobs, late, on_progress)
+    else:
+        rows = _rows(taker, selection.counted, 0, on_progress)
     for container, parts in selection.containers:
         try:
             rows.append(taker.container_row(container, parts))
         except DAMAGE as error:
             rows.append(taker.unreadable_row(container, error))
     if model.lazy:  # parsed as it was used: the parser's complaints since the model was opened
-        problems += [Problem(ProblemKind.DAMAGE, text) for text in parse_log(parser_only=True)]
+        late += parse_log(parser_only=True)
+        problems += [Problem(ProblemKind.DAMAGE, text) for text in late]
         megabytes = model.info.size_bytes / 1e6
         problems.append(
             Problem(
@@ -177,6 +176,75 @@ def run(
         geometry_used=options.use_geometry,
         settings=asdict(options),
     )
+
+
+def _rows(
+    taker: _Taker, elements: Sequence[Any], done: int, on_progress: Progress | None, total: int = 0
+) -> list[TakeoffRow]:
+    rows: list[TakeoffRow] = []
+    total = total or len(elements)
+    for element in elements:
+        try:
+            rows.extend(taker.element_rows(element))
+        except DAMAGE as error:  # a damaged entity (wrong types, dangling references) of one element
+            rows.append(taker.unreadable_row(element, error))
+        done += 1
+        if on_progress is not None:
+            on_progress("elements", done, total)
+    return rows
+
+
+# The state a forked row worker reads (set just before the workers are forked, never pickled).
+_WORK: tuple[_Taker, Sequence[Any]] | None = None
+
+
+def _rows_of(span: tuple[int, int]) -> tuple[list[TakeoffRow], list[Problem], list[VolumeCheck], list[str]]:
+    """In a forked worker: the rows of elements[start:stop], and what the taker noted on the way."""
+    assert _WORK is not None
+    taker, elements = _WORK
+    problems_before, checks_before = len(taker.problems), len(taker.checks)
+    rows = _rows(taker, elements[span[0] : span[1]], 0, None)
+    late = list(parse_log(parser_only=True))
+    return rows, taker.problems[problems_before:], taker.checks[checks_before:], late
+
+
+def _rows_in_parallel(
+    taker: _Taker, elements: Sequence[Any], jobs: int, late: list[str], on_progress: Progress | None
+) -> list[TakeoffRow]:
+    """The rows of `elements` made by `jobs` forked processes, chunk by chunk, merged in element
+    order: the same rows, problems and checks as one process makes (a material without density is
+    reported once, at its first element). The per-element Python work is most of the take-off of a
+    large model without geometry; the model (read, indexed) is shared with the workers by the fork."""
+    global _WORK
+    chunks = jobs * 4
+    size = -(-len(elements) // chunks)
+    spans = [(start, min(start + size, len(elements))) for start in range(0, len(elements), size)]
+    _WORK = (taker, elements)
+    rows: list[TakeoffRow] = []
+    seen_density = {p.message for p in taker.problems if p.kind is ProblemKind.DENSITY}
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for (_, stop), (part, problems, checks, parsed) in zip(
+                spans, pool.map(_rows_of, spans), strict=True
+            ):
+                rows.extend(part)
+                for problem in problems:
+                    if problem.kind is ProblemKind.DENSITY:
+                        if problem.message in seen_density:
+                            continue
+                        seen_density.add(problem.message)
+                    taker.problems.append(problem)
+                taker.checks.extend(checks)
+                late.extend(parsed)
+                if on_progress is not None:
+                    on_progress("elements", stop, len(elements))
+    except BrokenProcessPool:  # a worker died (a crash in the parser): one process, as before
+        del rows[:]
+        return _rows(taker, elements, 0, on_progress)
+    finally:
+        _WORK = None
+    return rows
 
 
 def _quantityless_row(
