@@ -22,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from embodied.records import MODULE_STAGE, Module
-from embodied.report.model import MaterialRow, ReportModel, pick
+from embodied.report.model import ELEMENT_KEYS, MaterialRow, ReportModel, pick
 
 KG, M2, SHARE, QTY = "#,##0.0", "#,##0.00", "0.0%", "0.000"
 HEAD_FONT, HEAD_FILL = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -336,10 +336,10 @@ def _lines(ws: Any, r: ReportModel) -> None:
 
 
 def _elements(ws: Any, r: ReportModel) -> None:
-    keys = [f.name for f in dataclasses.fields(r.elements[0])] if r.elements else ["global_id"]
+    keys = list(ELEMENT_KEYS)
     heads = [_w(r, k if k != "material" else "material_field") for k in keys]
     fmts = [QTY if k == "volume_m3" else None for k in keys]
-    _table(ws, heads, ([getattr(e, k) for k in keys] for e in r.elements), fmts)
+    _table(ws, heads, ([e[k] for k in keys] for e in r.elements), fmts)
 
 
 def _issues(ws: Any, r: ReportModel) -> None:
