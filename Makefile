@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 SAMPLE := examples/sample_building.ifc
 
-.PHONY: install dev demo test lint sample bench clean
+.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,21 @@ sample: $(STAMP)    ## regenerate examples/sample_building.ifc
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
 
-bench: $(STAMP)     ## time the take-off on the shared models (prints JSON lines)
+BENCHSTAMP := $(VENV)/.installed-bench
+GRIDS := bench/models/grid_1k.ifc bench/models/grid_10k.ifc bench/models/grid_100k.ifc
+
+$(BENCHSTAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench/models/grid_%k.ifc: | $(STAMP)  # only when missing (make_models.py is deterministic)
+	$(BIN)/python bench/make_models.py $$(( $* * 1000 )) --out bench/models
+
+bench: $(BENCHSTAMP) $(GRIDS)  ## embodied vs the floor and reference engines; table + bench/results/*.json
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: $(BENCHSTAMP) bench/models/grid_1k.ifc bench/models/grid_10k.ifc  ## the same on grid_1k and grid_10k
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
+
+bench-phases: $(STAMP)  ## the take-off phase by phase on the shared models (JSON lines)
 	$(BIN)/python bench/bench_takeoff.py
