@@ -86,7 +86,7 @@ class TakeoffOptions:
     use_geometry: bool = True
     prefer_geometry: bool = False
     tolerance: float = DEFAULT_TOLERANCE  # relative base/geometry difference listed as a disagreement
-    threads: int | None = None  # geometry threads; None: all cores
+    threads: int | None = None  # cores (--jobs): geometry threads, row workers; None: all cores
     # seconds without a new shape before the geometry kernel is stopped (EMBODIED_GEOMETRY_TIMEOUT)
     geometry_timeout_s: float = field(default_factory=lambda: _env_seconds("EMBODIED_GEOMETRY_TIMEOUT"))
     # without geometry, a plain .ifc of this size or more is read lazily (the low-memory path, see
