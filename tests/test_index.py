@@ -77,3 +77,35 @@ def test_sample_building() -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["path"] for e in ENTRIES])
 def test_shared_model(entry: dict[str, Any]) -> None:
     _check(require(SHARED_IFC / entry["path"]))
+
+
+@pytest.mark.parametrize(
+    ("original", "renamed"),
+    [
+        ("IFCRELASSOCIATESMATERIAL(", "IFCRELAGGREGATES("),  # found by the fuzzer: a tuple as the whole
+        ("IFCRELASSOCIATESMATERIAL(", "IFCRELDEFINESBYTYPE("),  # a material as the type
+    ],
+)
+def test_a_relationship_of_another_class_is_named_and_not_used(
+    tmp_path: Path, original: str, renamed: str
+) -> None:
+    """A damaged file whose relationship carries another class's attributes: the index lists it as
+    damage and does not use it; the take-off goes on with every element."""
+    from embodied.records import ProblemKind
+    from embodied.takeoff import TakeoffOptions, run
+
+    text = (REPO / "examples" / "sample_building.ifc").read_text(encoding="utf-8")
+    at = text.index("#84=" + original)  # relates wall type #79 to its layer set #80
+    broken = tmp_path / "m.ifc"
+    broken.write_text(text[:at] + "#84=" + renamed + text[at + 4 + len(original) :], encoding="utf-8")
+    result = run(reading.open_model(broken), TakeoffOptions(use_geometry=False))
+    damage = [p.message for p in result.problems if p.kind is ProblemKind.DAMAGE]
+    assert any(
+        "does not relate entities as the schema says" in m or "not an IfcTypeObject" in m for m in damage
+    ), damage
+    # every element is still taken off: the sample's 47 (65 IfcElements, 18 of them openings)
+    intact = run(
+        reading.open_model(REPO / "examples" / "sample_building.ifc"), TakeoffOptions(use_geometry=False)
+    )
+    assert {r.global_id for r in result.rows} == {r.global_id for r in intact.rows}
+    assert len({r.global_id for r in result.rows}) == 47

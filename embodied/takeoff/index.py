@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import ifcopenshell
+
+ENTITY = ifcopenshell.entity_instance
 # What a damaged entity raises when read as the schema says it should be.
 DAMAGE = (AttributeError, TypeError, ValueError, IndexError, RuntimeError)
 
@@ -89,23 +92,39 @@ class ModelIndex:
                 objects: Iterable[Any] = related if isinstance(related, tuple) else (related,)
                 if relating is None:
                     continue
+                if not isinstance(relating, ENTITY) or not all(
+                    isinstance(o, ENTITY) for o in objects if o is not None
+                ):  # a damaged file: another class's attributes under this name, a value for a reference
+                    self.damage.append(
+                        f"{cls} #{rel.id()} does not relate entities as the schema says: not used"
+                    )
+                    continue
                 for obj in objects:
                     if obj is not None:
                         yield relating, obj.id()
             except DAMAGE as error:
                 self.damage.append(f"{cls} #{rel.id()} could not be read ({type(error).__name__}: {error})")
 
-    def _ids(self, key: str) -> Iterator[tuple[int, int]]:
-        """(relating step id, related step id) of one kind of relationship."""
+    def _ids(self, key: str, relating_class: str | None = None) -> Iterator[tuple[int, int]]:
+        """(relating step id, related step id) of one kind of relationship; with `relating_class`,
+        a relationship whose relating object is of another class is damage, not used."""
         last: Any = None
         last_id = 0
+        usable = True
         for relating, oid in self._pairs(key):
             if relating is not last:
                 last, last_id = relating, relating.id()
-            yield last_id, oid
+                usable = relating_class is None or relating.is_a(relating_class)
+                if not usable:
+                    cls = _RELATIONS[key][0]
+                    self.damage.append(
+                        f"{cls} relates {relating.is_a()} #{last_id}, not an {relating_class}: not used"
+                    )
+            if usable:
+                yield last_id, oid
 
     def _read(self) -> None:
-        for rid, oid in self._ids("type"):
+        for rid, oid in self._ids("type", "IfcTypeObject"):
             self.type_of.setdefault(oid, rid)
         for rid, oid in self._ids("material"):
             self.material_of.setdefault(oid, rid)
