@@ -137,22 +137,29 @@ class ProjectSettings:
         return next((entry for entry in self.materials if _name_key(entry.material) == key), None)
 
 
-def load_settings(path: Path) -> ProjectSettings:
-    """The project file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
+def read_text(path: Path, what: str, hint: str | None = None) -> tuple[bytes, str]:
+    """The bytes and UTF-8 text of a settings file (a project or park file, `what`); a file that is
+    missing, a folder, unreadable or not UTF-8 is a ConfigError naming it (and the line)."""
     display = str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{display}: file not found") from None
+        raise ConfigError(f"{display}: file not found", hint=hint) from None
     except IsADirectoryError:
-        raise ConfigError(f"{display}: is a directory, not a project file") from None
+        raise ConfigError(f"{display}: is a directory, not a {what}") from None
     except OSError as error:
         raise ConfigError(f"{display}: cannot read: {error.strerror}") from None
     try:
-        text = data.decode("utf-8-sig")
+        return data, data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ConfigError(f"{display}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+
+
+def load_settings(path: Path) -> ProjectSettings:
+    """The project file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
+    display = str(path)
+    data, text = read_text(path, "project file")
     reader = _Reader(display, text)
     try:
         document = tomllib.loads(text)

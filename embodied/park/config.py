@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embodied.errors import ConfigError
-from embodied.project import _SHARE, _TEXT, _describe, _number, _Reader, _Rule, _suggest
+from embodied.project import _SHARE, _TEXT, _describe, _number, _Reader, _Rule, _suggest, read_text
 
 PARK_FILE = "park.toml"  # looked for inside a DIR argument
 DEFAULT_TARGET = 0.8  # renewable share the Inner Mongolia zero-carbon park standard asks for
@@ -63,19 +62,7 @@ class ParkConfig:
 def load_park_config(path: Path) -> ParkConfig:
     """The park file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
     display = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{display}: file not found", hint="--config names a park file (TOML)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{display}: is a directory, not a park file") from None
-    except OSError as error:
-        raise ConfigError(f"{display}: cannot read: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ConfigError(f"{display}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+    data, text = read_text(path, "park file", hint="--config names a park file (TOML)")
     reader = _Reader(display, text)
     try:
         document = tomllib.loads(text)

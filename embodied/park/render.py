@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -297,19 +296,10 @@ def render_html(report: ParkReport, path: Path) -> None:
 
 
 def render_pdf(report: ParkReport, path: Path) -> None:
-    from weasyprint import HTML
-
-    from embodied.report.render_pdf import _Quiet, cjk_font_available
+    from embodied.report.render_pdf import cjk_font_available, write_pdf
 
     notices = [] if cjk_font_available() else [report.label("no_cjk_font")]
-    page = html(report, for_print=True, notices=notices)
-    logger = logging.getLogger("weasyprint")
-    quiet = _Quiet(missing_glyphs=bool(notices))
-    logger.addFilter(quiet)
-    try:
-        HTML(string=page, base_url=str(TEMPLATES / "park")).write_pdf(path)
-    finally:
-        logger.removeFilter(quiet)
+    write_pdf(html(report, for_print=True, notices=notices), TEMPLATES / "park", path, bool(notices))
 
 
 RENDERERS: dict[str, Callable[[ParkReport, Path], None]] = {

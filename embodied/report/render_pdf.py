@@ -35,15 +35,21 @@ def pdf_warnings(report: ReportModel) -> list[str]:
 
 def render(report: ReportModel, path: Path) -> None:
     """Write the PDF report to `path`; the notices of ``pdf_warnings`` are printed at its top."""
-    from weasyprint import HTML  # imported here: it loads pango and fontconfig, slow to import
 
     notices = pdf_warnings(report)
-    page = html(report, for_print=True, notices=notices)
+    write_pdf(html(report, for_print=True, notices=notices), TEMPLATES / "report", path, bool(notices))
+
+
+def write_pdf(page: str, base: Path, path: Path, missing_glyphs: bool) -> None:
+    """The HTML `page` (its files relative to `base`) as a PDF at `path`, WeasyPrint's chatter kept
+    off the terminal (see _Quiet)."""
+    from weasyprint import HTML
+
     logger = logging.getLogger("weasyprint")
-    quiet = _Quiet(missing_glyphs=bool(notices))
+    quiet = _Quiet(missing_glyphs=missing_glyphs)
     logger.addFilter(quiet)
     try:
-        HTML(string=page, base_url=str(TEMPLATES / "report")).write_pdf(path)
+        HTML(string=page, base_url=str(base)).write_pdf(path)
     finally:
         logger.removeFilter(quiet)
 
