@@ -156,16 +156,23 @@ def read_text(path: Path, what: str, hint: str | None = None) -> tuple[bytes, st
         raise ConfigError(f"{display}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
 
 
-def load_settings(path: Path) -> ProjectSettings:
-    """The project file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
-    display = str(path)
-    data, text = read_text(path, "project file")
-    reader = _Reader(display, text)
+def read_toml(path: Path, what: str, hint: str | None = None) -> tuple[bytes, _Reader, dict[str, Any]]:
+    """The bytes of a settings file, a reader that places its problems on their lines, and its TOML
+    document (empty after a syntax error, which the reader holds)."""
+    data, text = read_text(path, what, hint)
+    reader = _Reader(str(path), text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         reader.syntax(error)
         document = {}
+    return data, reader, document
+
+
+def load_settings(path: Path) -> ProjectSettings:
+    """The project file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
+    display = str(path)
+    data, reader, document = read_toml(path, "project file")
     parts = reader.settings(document)
     reader.raise_problems()
     return ProjectSettings(**parts, source=display, sha256=hashlib.sha256(data).hexdigest())

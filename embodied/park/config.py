@@ -18,13 +18,12 @@ project file each building uses. Checked like ``embodied.toml``: every problem i
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embodied.project import _SHARE, _TEXT, _describe, _number, _Reader, _Rule, _suggest, read_text
+from embodied.project import _SHARE, _TEXT, _describe, _number, _Reader, _Rule, _suggest, read_toml
 
 PARK_FILE = "park.toml"  # looked for inside a DIR argument
 DEFAULT_TARGET = 0.8  # renewable share the Inner Mongolia zero-carbon park standard asks for
@@ -62,13 +61,7 @@ class ParkConfig:
 def load_park_config(path: Path) -> ParkConfig:
     """The park file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
     display = str(path)
-    data, text = read_text(path, "park file", hint="--config names a park file (TOML)")
-    reader = _Reader(display, text)
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        reader.syntax(error)
-        document = {}
+    data, reader, document = read_toml(path, "park file", hint="--config names a park file (TOML)")
     values: dict[str, Any] = {}
     buildings: tuple[BuildingEntry, ...] = ()
     for name, value in document.items():

@@ -255,17 +255,9 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from embodied.report.render_html import page_environment
 
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(fmt=fmt, pct=pct)
-    return env
+    return page_environment(fmt=fmt, pct=pct)
 
 
 def html(report: ParkReport, *, for_print: bool = False, notices: Sequence[str] = ()) -> str:

@@ -107,9 +107,9 @@ def verdict(context: Context, met: bool | None) -> str:
     return label(_report(context), "html", key)
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The jinja2 environment of the report pages (autoescape, StrictUndefined)."""
+def page_environment(**filters: Any) -> Environment:
+    """A jinja2 environment over templates/ (autoescape: names from the model are text, never markup;
+    StrictUndefined: a missing value is an error, not an empty cell) with these filters."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -117,8 +117,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, text=text, term=term, verdict=verdict)
+    env.filters.update(filters)
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The jinja2 environment of the report pages."""
+    return page_environment(fmt=fmt, pct=pct, text=text, term=term, verdict=verdict)
 
 
 def chart_markup(report: ReportModel) -> dict[str, Markup]:
