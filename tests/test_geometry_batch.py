@@ -1,6 +1,7 @@
 """The geometry checks of a batch of meshes (geometry.batch_volumes) give what the one-mesh checks
-(geometry.mesh_result) give, mesh by mesh, on closed, open, misoriented, degenerate, empty and
-non-finite meshes mixed in one batch."""
+(geometry.mesh_result) give, mesh by mesh, on closed, open, misoriented, inside-out, non-orientable,
+degenerate, empty and non-finite meshes mixed in one batch; a closed mesh with triangles turned the
+wrong way is measured with its shells turned outwards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embodied.takeoff.geometry import ORIENTATION_PROBLEM, batch_volumes, mesh_result
+from embodied.takeoff.geometry import ORIENTATION_PROBLEM, batch_volumes, mesh_result, outward_faces
 
 # a 2 × 3 × 4 box: 8 corners, 12 outward triangles; volume 24
 BOX_V = np.array(
@@ -22,11 +23,37 @@ BOX_F = np.array(
     ],
     dtype=np.int64,
 )  # fmt: skip
+# the real projective plane, 6 vertices and 10 triangles (every edge borders two): closed, and no way
+# of turning its triangles orients it
+RP2_V = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1]], dtype=float)
+RP2_F = np.array(
+    [
+        [0, 1, 2],
+        [0, 2, 3],
+        [0, 3, 4],
+        [0, 4, 5],
+        [0, 5, 1],
+        [1, 2, 4],
+        [2, 3, 5],
+        [3, 4, 1],
+        [4, 5, 2],
+        [5, 1, 3],
+    ],
+    dtype=np.int64,
+)
+
+
+def _inside_out_pair() -> tuple[np.ndarray, np.ndarray]:
+    """Two shells in one mesh: the 2 × 3 × 4 box wholly inside out (every triangle turned), and the box
+    halved (1 × 1.5 × 2 = 3 m³) moved 10 m away, with two of its triangles turned."""
+    small = BOX_F.copy()
+    small[[1, 6]] = small[[1, 6]][:, ::-1]
+    return np.vstack([BOX_V, BOX_V * 0.5 + 10.0]), np.vstack([BOX_F[:, ::-1], small + 8])
 
 
 def _variants() -> list[tuple[np.ndarray, np.ndarray]]:
     flipped = BOX_F.copy()
-    flipped[0] = flipped[0][::-1]  # one triangle turned: closed, not oriented
+    flipped[0] = flipped[0][::-1]  # one triangle turned: closed, not oriented (turned back: 24 m³)
     nan = BOX_V.copy()
     nan[3, 1] = np.nan
     return [
@@ -41,6 +68,8 @@ def _variants() -> list[tuple[np.ndarray, np.ndarray]]:
             np.vstack([BOX_V, BOX_V + np.array([0.0, 0.0, 4.0])]),
             np.vstack([BOX_F, BOX_F + 8]),
         ),  # two boxes stacked: 48
+        _inside_out_pair(),  # 24 + 3 = 27
+        (RP2_V, RP2_F),
     ]
 
 
@@ -58,16 +87,38 @@ def test_each_kind_of_mesh_in_one_batch() -> None:
     _same(batch, [mesh_result(v, f) for v, f in meshes])
     assert [b.volume_m3 for b in batch[:2]] == [pytest.approx(24.0), pytest.approx(3.0)]
     assert batch[7].volume_m3 == pytest.approx(48.0)
-    assert "not a closed solid" in batch[2].note and batch[3].note.startswith(ORIENTATION_PROBLEM)
+    assert "not a closed solid" in batch[2].note
+    # one triangle of 12 turned the wrong way: turned back, the box's 2 × 3 × 4 = 24 m³
+    assert batch[3].volume_m3 == pytest.approx(24.0) and batch[3].note == ""
+    # each shell turned outwards: 24 (inside out) + 3 (two triangles turned) = 27, never 24 - 3
+    assert batch[8].volume_m3 == pytest.approx(27.0)
+    assert batch[9].volume_m3 is None and batch[9].note.startswith(ORIENTATION_PROBLEM)
     assert "no faces" in batch[4].note and "no faces" in batch[5].note and "not finite" in batch[6].note
     assert batch_volumes([]) == []
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 7), st.floats(0.001, 1000)), min_size=1, max_size=12))
+@given(st.lists(st.tuples(st.integers(0, 9), st.floats(0.001, 1000)), min_size=1, max_size=12))
 def test_any_mix_matches_one_by_one(picks: list[tuple[int, float]]) -> None:
     """Meshes welded in one batch never weld across meshes: a batch of copies, scaled or not,
     equals each mesh checked alone."""
     variants = _variants()
     meshes = [(variants[i][0] * scale, variants[i][1]) for i, scale in picks]
     _same(batch_volumes(meshes), [mesh_result(v, f) for v, f in meshes])
+
+
+def test_turned_faces_are_the_outward_box() -> None:
+    """Turning triangles changes nothing but their direction: the box with 5 triangles turned comes
+    back as the box's own 12 outward triangles (as sets of directed edges), and the RP2 gives None."""
+    turned = BOX_F.copy()
+    turned[[0, 3, 4, 8, 11]] = turned[[0, 3, 4, 8, 11]][:, ::-1]
+    out = outward_faces(BOX_V, turned)
+    assert out is not None
+
+    def cycles(faces: np.ndarray) -> set[tuple[int, ...]]:
+        return {min((int(f[i]), int(f[(i + 1) % 3]), int(f[(i + 2) % 3])) for i in range(3)) for f in faces}
+
+    assert cycles(out) == cycles(BOX_F)
+    assert outward_faces(RP2_V, RP2_F) is None
+    # a box inside out as a whole is consistently oriented already: mesh_result measures it as it is
+    assert mesh_result(BOX_V, BOX_F[:, ::-1]).volume_m3 == pytest.approx(24.0)

@@ -60,14 +60,15 @@ def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION, *, reorient: b
     return settings
 
 
-def _welded_triangles(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, int]:
-    """Triangles re-indexed onto welded vertices (within WELD_M), degenerate ones dropped."""
+def _welded_triangles(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Triangles re-indexed onto welded vertices (within WELD_M), degenerate ones dropped; the mask of
+    the triangles kept; the number of welded vertices."""
     grid = np.round(verts.reshape(-1, 3) / WELD_M).astype(np.int64)
     keys = np.ascontiguousarray(grid).view(np.dtype((np.void, grid.dtype.itemsize * 3))).ravel()
     _, welded = np.unique(keys, return_inverse=True)
     tri = welded.reshape(-1)[faces.reshape(-1, 3)]
     keep = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
-    return tri[keep], int(welded.max(initial=-1)) + 1
+    return tri[keep], keep, int(welded.max(initial=-1)) + 1
 
 
 def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
@@ -79,7 +80,7 @@ def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
     """
     if len(faces) == 0:
         return "body geometry has no faces"
-    tri, n = _welded_triangles(verts, faces)
+    tri, _, n = _welded_triangles(verts, faces)
     if len(tri) == 0:
         return "body geometry has no faces"
     start = tri.reshape(-1)
@@ -99,12 +100,98 @@ def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
     return solid_problem(verts, faces) is None
 
 
+def outward_faces(verts: np.ndarray, faces: np.ndarray) -> np.ndarray | None:
+    """The faces of a closed mesh that is not consistently oriented, with triangles turned so that each
+    closed shell faces outwards, as the kernel's ``reorient-shells`` turns them; None when that does
+    not give a consistently oriented mesh (a non-orientable shell, or shells meeting along an edge
+    that they do not walk as often one way as the other: the kernel then re-meshes the element).
+    Degenerate triangles are left out (they enclose nothing). See `_turned`."""
+    verts, faces = verts.reshape(-1, 3), faces.reshape(-1, 3)
+    tri, keep, _ = _welded_triangles(verts, faces)
+    if len(tri) == 0:
+        return None
+    kept = faces[keep]
+    turn, failed = _turned(tri, _signed(verts[kept]), np.zeros(len(tri), dtype=np.int64))
+    return None if len(failed) else np.where(turn[:, None], kept[:, [0, 2, 1]], kept)
+
+
+def _signed(corners: np.ndarray) -> np.ndarray:
+    """Six times the signed volume of the tetrahedron (origin, p1, p2, p3) of each triangle."""
+    return np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2]))
+
+
+def _turned(tri: np.ndarray, signed: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For closed triangle meshes (welded vertex indices, unique across meshes; `signed` as `_signed`
+    gives; `mesh` the mesh of each triangle): which triangles to turn so that every shell faces
+    outwards, and the meshes for which that does not give a consistently oriented mesh.
+
+    Checked against the kernel on the Janesville restaurant, whose Revit breps are often turned inside
+    out: of its 295 such meshes, 288 get the kernel's volume to 1e-6 and the other 7 fail here. Re-meshing
+    all of them cost a fifth of its geometry time; this is a few numpy passes per batch of meshes.
+
+    Two triangles sharing an edge that borders only them are one shell and must walk that edge in
+    opposite directions. In the doubled graph whose nodes are (triangle as it is, triangle turned),
+    such an edge joins t to u, and t turned to u turned, when they walk it in opposite directions, and
+    t to u turned (and t turned to u) when they walk it the same way. A shell is orientable when no
+    triangle is in the component of itself turned. The component holding the lowest node of a shell
+    holds its lowest triangle as it is: a triangle is turned to agree with that one when its turned
+    node is there. Then a shell enclosing a negative volume is turned as a whole. Edges bordering
+    more than two triangles (closed shells touching) are checked last: each must be walked as often one
+    way as the other."""
+    start = tri.reshape(-1)
+    end = tri[:, [1, 2, 0]].reshape(-1)
+    forward = start < end
+    n = int(tri.max()) + 1
+    edge = np.minimum(start, end) * n + np.maximum(start, end)
+    order = np.argsort(edge)
+    ordered = edge[order]
+    new = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    first = np.flatnonzero(new)
+    counts = np.diff(np.append(first, len(ordered)))
+    pairs = first[counts == 2]
+    a, b = order[pairs], order[pairs + 1]  # the two half-edges of each edge bordering two triangles
+    same_way = (forward[a] == forward[b]).astype(np.int64)
+    ta, tb = a // 3, b // 3
+    root = _components(
+        2 * len(tri),
+        np.concatenate([2 * ta, 2 * ta + 1]),
+        np.concatenate([2 * tb + same_way, 2 * tb + 1 - same_way]),
+    )
+    as_is, turned = root[0::2], root[1::2]
+    turn = as_is > turned
+    shell = np.minimum(as_is, turned)
+    enclosed = np.bincount(shell, weights=np.where(turn, -signed, signed), minlength=len(root))
+    turn ^= enclosed[shell] < 0
+    walked = np.bincount(np.cumsum(new) - 1, weights=(forward ^ np.repeat(turn, 3))[order])
+    unbalanced = order[first[2 * walked != counts]] // 3
+    failed = np.union1d(mesh[as_is == turned], mesh[unbalanced])
+    return turn, failed
+
+
+def _components(count: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The lowest node of each node's connected component in the graph of edges (u[i], v[i]): roots are
+    hooked onto lower roots along every edge that still joins two, then paths are compressed; a few
+    rounds, each a numpy pass over the edges."""
+    root = np.arange(count)
+    while True:
+        ru, rv = root[u], root[v]
+        low, high = np.minimum(ru, rv), np.maximum(ru, rv)
+        joins = low != high
+        if not joins.any():
+            return root
+        np.minimum.at(root, high[joins], low[joins])
+        while True:
+            hop = root[root]
+            if np.array_equal(hop, root):
+                break
+            root = hop
+
+
 def mesh_volume(verts: np.ndarray, faces: np.ndarray) -> float:
     """Volume enclosed by a closed, oriented triangle mesh: the sum of the signed tetrahedra
     (origin, p1, p2, p3), as ifcopenshell.util.shape.get_volume computes it, vectorised (that
     function loops in Python, which dominated the take-off of large models)."""
-    p = verts.reshape(-1, 3)[faces.reshape(-1, 3)]
-    return abs(float(np.einsum("ij,ij->i", p[:, 0], np.cross(p[:, 1], p[:, 2])).sum()) / 6.0)
+    return abs(float(_signed(verts.reshape(-1, 3)[faces.reshape(-1, 3)]).sum()) / 6.0)
 
 
 def shape_volume(geometry: Any) -> GeometryVolume:
@@ -114,12 +201,18 @@ def shape_volume(geometry: Any) -> GeometryVolume:
 
 
 def mesh_result(verts: np.ndarray, faces: np.ndarray) -> GeometryVolume:
-    """The volume of one mesh, or why it has none (`batch_volumes` does the same for many)."""
+    """The volume of one mesh, or why it has none (`batch_volumes` does the same for many). A closed
+    mesh whose shells are not consistently oriented is measured with its shells turned outwards
+    (`outward_faces`), where that can be done."""
     with np.errstate(invalid="ignore"):
         problem = solid_problem(verts, faces)
+    finite = bool(np.all(np.isfinite(verts)))
+    if problem == ORIENTATION_PROBLEM and finite:
+        outward = outward_faces(verts, faces)
+        problem, faces = (problem, faces) if outward is None else (None, outward)
     if problem is not None:
         return GeometryVolume(None, f"{problem}: no volume from geometry")
-    if not np.all(np.isfinite(verts)):
+    if not finite:
         return GeometryVolume(None, "body geometry has coordinates that are not finite numbers: no volume")
     return _closed_volume(verts.reshape(-1, 3), faces.reshape(-1, 3))
 
@@ -170,13 +263,26 @@ def batch_volumes(meshes: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Geome
     forward = np.bincount(inverse, weights=start < end, minlength=len(counts))
     misoriented = np.bincount(mesh_of_edge[2 * forward != counts], minlength=count) > 0
     finite = np.bincount(vert_mesh[~np.isfinite(all_verts).all(axis=1)], minlength=count) == 0
+    # closed meshes not consistently oriented: their shells turned outwards, where that can be done
+    outward: dict[int, np.ndarray] = {}
+    turnable = misoriented & ~open_mesh & finite
+    if turnable.any():
+        chosen = turnable[tri_mesh_kept]
+        chosen_faces, meshes_of = all_faces[keep][chosen], tri_mesh_kept[chosen]  # in mesh order
+        turn, failed = _turned(tri[chosen], _signed(all_verts[chosen_faces]), meshes_of)
+        local = chosen_faces - offsets[meshes_of][:, None]
+        local[turn] = local[turn][:, [0, 2, 1]]
+        bounds = np.searchsorted(meshes_of, np.arange(count + 1))
+        for i in set(np.flatnonzero(turnable).tolist()) - set(failed.tolist()):
+            outward[i] = local[bounds[i] : bounds[i + 1]]
     results: list[GeometryVolume] = []
     for i in range(count):
+        mesh_faces = outward.get(i, faces[i])
         if n_faces[i] == 0 or no_faces[i]:
             problem: str | None = "body geometry has no faces"
         elif open_mesh[i]:
             problem = "body geometry is not a closed solid"
-        elif misoriented[i]:
+        elif misoriented[i] and i not in outward:
             problem = ORIENTATION_PROBLEM
         else:
             problem = None
@@ -187,7 +293,7 @@ def batch_volumes(meshes: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Geome
                 GeometryVolume(None, "body geometry has coordinates that are not finite numbers: no volume")
             )
         else:
-            results.append(_closed_volume(verts[i], faces[i]))
+            results.append(_closed_volume(verts[i], mesh_faces))
     return results
 
 
@@ -320,8 +426,9 @@ def volumes(
 
     Revit and furniture breps often have faces turned the wrong way. The kernel can turn them back
     (``reorient-shells``), but doing that for every element cost 75 % more time on the Janesville
-    restaurant; so a second pass re-meshes, reoriented, only the elements whose first mesh was
-    inconsistently oriented (295 of 1514 there: 19.2 s + 4.1 s instead of 31.5 s, same volumes).
+    restaurant; so their shells are turned outwards on the mesh (`outward_faces`: 288 of the 295
+    such elements there), and a second pass re-meshes, reoriented, only the elements whose mesh could
+    not be turned so (7 there; re-meshing all 295 took 4.1 s).
     """
     include = [e for e in elements if getattr(e, "Representation", None) is not None]
     if not include:
