@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,14 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from embodied import __version__
 from embodied.errors import OutputError
 from embodied.factors import data_version
 from embodied.lifecycle import LifecycleResult
 from embodied.project import ProjectSettings
 from embodied.records import MODULE_STAGE, MatchMethod, MatchResult, TakeoffResult, TakeoffRow
+
+# the control characters openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE), here so that a run
+# without a workbook does not import openpyxl (0.2 s)
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMATS = (".csv", ".xlsx", ".json")
 
