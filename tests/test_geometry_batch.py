@@ -5,12 +5,21 @@ wrong way is measured with its shells turned outwards."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import ifcopenshell.util.shape
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embodied.takeoff.geometry import ORIENTATION_PROBLEM, batch_volumes, mesh_result, outward_faces
+from embodied.takeoff.geometry import (
+    ORIENTATION_PROBLEM,
+    batch_volumes,
+    footprint_area,
+    mesh_result,
+    outward_faces,
+)
 
 # a 2 × 3 × 4 box: 8 corners, 12 outward triangles; volume 24
 BOX_V = np.array(
@@ -122,3 +131,26 @@ def test_turned_faces_are_the_outward_box() -> None:
     assert outward_faces(RP2_V, RP2_F) is None
     # a box inside out as a whole is consistently oriented already: mesh_result measures it as it is
     assert mesh_result(BOX_V, BOX_F[:, ::-1]).volume_m3 == pytest.approx(24.0)
+
+
+def test_footprint_is_ifcopenshells_and_of_the_turned_mesh() -> None:
+    """A slab's top-view area: the 2 × 3 × 4 box covers 2 × 3 = 6 m²; a wedge (the box with its top
+    edge at x = 2 lowered to z = 0) covers the same 6 m² with a sloped top. Both equal
+    ifcopenshell.util.shape.get_footprint_area on the same mesh. With one of the top's two triangles
+    turned the wrong way, the raw mesh would show 3 m² from above; measured turned back, 6 m²."""
+    wedge = BOX_V.copy()
+    wedge[[5, 6], 2] = 0.0
+    # the x = 2 side collapses, and one triangle of each of the y = 0 and y = 3 sides: 8 triangles left
+    wedge_faces = BOX_F[[0, 1, 2, 3, 5, 8, 10, 11]]
+    for verts, faces in ((BOX_V, BOX_F), (wedge, wedge_faces)):
+        shape = SimpleNamespace(verts_buffer=verts.tobytes(), faces_buffer=faces.astype(np.int32).tobytes())
+        assert footprint_area(verts, faces) == pytest.approx(
+            ifcopenshell.util.shape.get_footprint_area(shape)
+        )
+        assert footprint_area(verts, faces) == pytest.approx(6.0)
+    assert mesh_result(wedge, wedge_faces).volume_m3 == pytest.approx(2 * 3 * 4 / 2)
+    top_turned = BOX_F.copy()
+    top_turned[2] = top_turned[2][::-1]
+    (measured,) = batch_volumes([(BOX_V, top_turned)], [True])
+    assert (measured.volume_m3, measured.footprint_m2) == (pytest.approx(24.0), pytest.approx(6.0))
+    assert batch_volumes([(BOX_V, BOX_F)], [False])[0].footprint_m2 is None

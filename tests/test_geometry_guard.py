@@ -68,14 +68,14 @@ def test_a_crash_on_one_element_stops_only_that_element(monkeypatch: pytest.Monk
     is repeated without it, so A still gets 0.4 × 0.5 × 3.0 = 0.6 m³ and only B is listed."""
     model = small_model()
     b = next(e for e in model.file.by_type("IfcColumn") if e.Name == "B").id()
-    measure = geom._inspect
+    measure = geom._measure_batch
 
-    def crash_on_b(file: Any, shape: Any, seen: dict[int, str | None]) -> tuple[str | None, float | None]:
-        if shape.id == b:
+    def crash_on_b(file: Any, batch: list[tuple[int, Any, Any]]) -> list[tuple[int, Any]]:
+        if any(shape_id == b for shape_id, _, _ in batch):
             os.kill(os.getpid(), signal.SIGSEGV)
-        return measure(file, shape, seen)
+        return measure(file, batch)
 
-    monkeypatch.setattr(geom, "_inspect", crash_on_b)
+    monkeypatch.setattr(geom, "_measure_batch", crash_on_b)
     by_name = {r.name: r for r in run(model).rows}
     assert by_name["A"].volume_m3 == pytest.approx(0.6)
     assert by_name["B"].volume_m3 is None
@@ -91,15 +91,15 @@ def test_several_crashing_elements_are_each_found() -> None:
         )
     opened = open_model(mk.save(model, Path(tempfile.mkdtemp()) / "m.ifc"))
     bad = {e.id() for e in opened.file.by_type("IfcColumn") if e.Name in ("C1", "C5", "C8")}
-    measure = geom._inspect
+    measure = geom._measure_batch
 
-    def crash_on_bad(file: Any, shape: Any, seen: dict[int, str | None]) -> tuple[str | None, float | None]:
-        if shape.id in bad:
+    def crash_on_bad(file: Any, batch: list[tuple[int, Any, Any]]) -> list[tuple[int, Any]]:
+        if any(shape_id in bad for shape_id, _, _ in batch):  # the whole batch is lost with it
             os.kill(os.getpid(), signal.SIGSEGV)
-        return measure(file, shape, seen)
+        return measure(file, batch)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(geom, "_inspect", crash_on_bad)
+        patch.setattr(geom, "_measure_batch", crash_on_bad)
         rows = run(opened, TakeoffOptions(threads=2)).rows
     measured = sorted(r.name for r in rows if r.volume_m3 == pytest.approx(0.6))
     listed = sorted(r.name for r in rows if r.volume_m3 is None and "on this element" in r.note)
