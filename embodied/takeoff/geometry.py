@@ -64,12 +64,33 @@ def _settings(deflection: tuple[float, float] = SOLID_DEFLECTION, *, reorient: b
 def _welded_triangles(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Triangles re-indexed onto welded vertices (within WELD_M), degenerate ones dropped; the mask of
     the triangles kept; the number of welded vertices."""
-    grid = np.round(verts.reshape(-1, 3) / WELD_M).astype(np.int64)
-    keys = np.ascontiguousarray(grid).view(np.dtype((np.void, grid.dtype.itemsize * 3))).ravel()
-    _, welded = np.unique(keys, return_inverse=True)
-    tri = welded.reshape(-1)[faces.reshape(-1, 3)]
+    verts = verts.reshape(-1, 3)
+    welded = _weld(verts, np.zeros(len(verts), dtype=np.int64))
+    tri = welded[faces.reshape(-1, 3)]
     keep = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
     return tri[keep], keep, int(welded.max(initial=-1)) + 1
+
+
+def _weld(verts: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+    """One id per vertex, shared by the vertices of the same mesh within WELD_M of each other (on
+    the same point of a grid of WELD_M): a lexicographic sort of (mesh, x, y, z) on that grid."""
+    with np.errstate(invalid="ignore"):
+        grid = np.round(verts / WELD_M).astype(np.int64)
+    order = np.lexsort((grid[:, 2], grid[:, 1], grid[:, 0], mesh))
+    keyed = np.column_stack([mesh, grid])[order]
+    welded = np.empty(len(order), dtype=np.int64)
+    if len(order):
+        welded[order] = np.cumsum(np.concatenate(([True], (keyed[1:] != keyed[:-1]).any(axis=1)))) - 1
+    return welded
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order that sorts `values`; where, in that order, each run of equal values starts; and each
+    run's length."""
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(values) else order
+    return order, starts, np.diff(np.append(starts, len(values)))
 
 
 def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
@@ -86,11 +107,10 @@ def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
         return "body geometry has no faces"
     start = tri.reshape(-1)
     end = tri[:, [1, 2, 0]].reshape(-1)
-    edge = np.minimum(start, end) * n + np.maximum(start, end)  # one integer per undirected edge
-    _, inverse, counts = np.unique(edge, return_inverse=True, return_counts=True)
+    order, starts, counts = _runs(np.minimum(start, end) * n + np.maximum(start, end))  # edge: one integer
     if np.any(counts % 2):
         return "body geometry is not a closed solid"
-    forward = np.bincount(inverse, weights=start < end, minlength=len(counts))
+    forward = np.add.reduceat((start < end)[order].astype(np.int64), starts)
     if np.any(2 * forward != counts):
         return ORIENTATION_PROBLEM
     return None
@@ -143,12 +163,7 @@ def _turned(tri: np.ndarray, signed: np.ndarray, mesh: np.ndarray) -> tuple[np.n
     end = tri[:, [1, 2, 0]].reshape(-1)
     forward = start < end
     n = int(tri.max()) + 1
-    edge = np.minimum(start, end) * n + np.maximum(start, end)
-    order = np.argsort(edge)
-    ordered = edge[order]
-    new = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    first = np.flatnonzero(new)
-    counts = np.diff(np.append(first, len(ordered)))
+    order, first, counts = _runs(np.minimum(start, end) * n + np.maximum(start, end))
     pairs = first[counts == 2]
     a, b = order[pairs], order[pairs + 1]  # the two half-edges of each edge bordering two triangles
     same_way = (forward[a] == forward[b]).astype(np.int64)
@@ -163,7 +178,7 @@ def _turned(tri: np.ndarray, signed: np.ndarray, mesh: np.ndarray) -> tuple[np.n
     shell = np.minimum(as_is, turned)
     enclosed = np.bincount(shell, weights=np.where(turn, -signed, signed), minlength=len(root))
     turn ^= enclosed[shell] < 0
-    walked = np.bincount(np.cumsum(new) - 1, weights=(forward ^ np.repeat(turn, 3))[order])
+    walked = np.add.reduceat((forward ^ np.repeat(turn, 3))[order].astype(np.int64), first)
     unbalanced = order[first[2 * walked != counts]] // 3
     failed = np.union1d(mesh[as_is == turned], mesh[unbalanced])
     return turn, failed
@@ -241,14 +256,8 @@ def batch_volumes(
         if n_faces.sum()
         else np.zeros((0, 3), int)
     )
-    # weld: a vertex key is (mesh, grid x, y, z)
     vert_mesh = np.repeat(np.arange(count), n_verts)
-    with np.errstate(invalid="ignore"):
-        grid = np.round(all_verts / WELD_M).astype(np.int64)
-    keyed = np.ascontiguousarray(np.column_stack([vert_mesh, grid]))
-    keys = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * 4))).ravel()
-    _, welded = np.unique(keys, return_inverse=True)
-    welded = welded.reshape(-1)
+    welded = _weld(all_verts, vert_mesh)
     tri = welded[all_faces]
     keep = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
     tri, tri_mesh_kept = tri[keep], tri_mesh[keep]
@@ -258,14 +267,10 @@ def batch_volumes(
     n = int(welded.max(initial=-1)) + 1
     start = tri.reshape(-1)
     end = tri[:, [1, 2, 0]].reshape(-1)
-    edge_mesh = np.repeat(tri_mesh_kept, 3)
-    edge = np.minimum(start, end) * n + np.maximum(start, end)
-    unique, inverse, counts = np.unique(edge, return_inverse=True, return_counts=True)
-    first = np.zeros(len(unique), dtype=np.int64)
-    first[inverse] = np.arange(len(edge))
-    mesh_of_edge = edge_mesh[first]
+    order, starts, counts = _runs(np.minimum(start, end) * n + np.maximum(start, end))
+    mesh_of_edge = np.repeat(tri_mesh_kept, 3)[order[starts]]
     open_mesh = np.bincount(mesh_of_edge[counts % 2 == 1], minlength=count) > 0
-    forward = np.bincount(inverse, weights=start < end, minlength=len(counts))
+    forward = np.add.reduceat((start < end)[order].astype(np.int64), starts) if len(starts) else counts
     misoriented = np.bincount(mesh_of_edge[2 * forward != counts], minlength=count) > 0
     finite = np.bincount(vert_mesh[~np.isfinite(all_verts).all(axis=1)], minlength=count) == 0
     # closed meshes not consistently oriented: their shells turned outwards, where that can be done
