@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from shared_models import REPO
 
 from embodied.pipeline import run_calculate
 from embodied.report import render_xlsx
-from embodied.report.model import ReportModel, build
+from embodied.report.model import ELEMENT_KEYS, ReportModel, build
 
 EVIL = '=HYPERLINK("http://evil")'
 SHEETS_ZH_EN = ["汇总 Summary", "阶段 Stages", "模块 Modules", "建材 Materials", "计算明细 Lines"]
@@ -158,3 +160,66 @@ def test_languages(report: ReportModel, tmp_path: Path, lang: str, first: str, c
     assert any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in heads) is chinese
     cjk = [c.value for row in book.worksheets[3].iter_rows() for c in row if isinstance(c.value, str)]
     assert any("混凝土" in t for t in cjk)  # material names from the model, whatever the language
+
+
+def shown_width(cell: Any) -> int:
+    """The rule the widths follow: the value as shown (a formula as "=formula cell", a float with one
+    decimal and separators), wide characters counting twice."""
+    v = cell.value
+    text = "=formula cell" if cell.data_type == "f" else f"{v:,.1f}" if isinstance(v, float) else str(v)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_column_widths_fit_the_content(book: Any) -> None:
+    """Widths are set before the rows of a write-only sheet: they must still fit all of its rows."""
+    for ws in book.worksheets:
+        widest: dict[str, int] = defaultdict(int)
+        exact: dict[str, bool] = defaultdict(lambda: True)
+        for cell in (c for row in ws.iter_rows() for c in row if c.value is not None):
+            widest[cell.column_letter] = max(widest[cell.column_letter], shown_width(cell))
+            if type(cell.value) is int:  # a float such as 3.0 reads back as 3: shown as 3.0 when written
+                exact[cell.column_letter] = False
+        assert widest, ws.title
+        for letter, n in widest.items():
+            width, fitted = ws.column_dimensions[letter].width, min(max(n + 2, 8), 60)
+            assert width == fitted if exact[letter] else fitted <= width <= 60, (ws.title, letter)
+    assert book["汇总 Summary"].column_dimensions["A"].width == 60  # the long title, capped
+    materials = book["建材 Materials"]
+    names = [c.value for c in materials["A"][1:] if isinstance(c.value, str) and "混凝土" in c.value]
+    assert names and materials.column_dimensions["A"].width >= 2 * len(max(names, key=len))  # CJK: 2 each
+
+
+def test_empty_cells_keep_their_number_format(book: Any) -> None:
+    """A value not declared is an empty cell, still formatted like its column."""
+    ws = book["建材 Materials"]
+    row = rows_by_first_cell(ws)["C30混凝土"]
+    d = ws.cell(row=row, column=header(ws)["D"])
+    assert d.value is None and d.number_format == "#,##0.0"
+    stages = book["阶段 Stages"]
+    demolition = stages.cell(row=rows_by_first_cell(stages)["demolition"], column=3)
+    assert demolition.value is None and demolition.number_format == "#,##0.0"
+
+
+def test_long_tables_keep_text_formats_and_headers(report: ReportModel, tmp_path: Path) -> None:
+    """The element and line tables (175 000 rows on a large model) are streamed: text stays text,
+    numbers keep their format, the header its style, panes and filter cover every row."""
+    evil = {**report.elements[0], "name": EVIL, "storey": "#REF!", "material": "-2+3", "volume_m3": None}
+    elements = (*report.elements * 40, evil)
+    line = {**report.lines[0], "label": "@SUM(A1)", "material": "+1"}
+    path = tmp_path / "long.xlsx"
+    render_xlsx.render(dataclasses.replace(report, elements=elements, lines=(*report.lines, line)), path)
+    book = openpyxl.load_workbook(path)
+    ws = book["构件 Elements"]
+    assert ws.max_row == len(elements) + 1 and ws.max_column == len(ELEMENT_KEYS)
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:H{len(elements) + 1}"
+    assert all(c.font.bold and c.fill.fgColor.rgb == "00DDEBF7" for c in ws[1])
+    volume = list(ELEMENT_KEYS).index("volume_m3") + 1
+    assert ws.cell(row=2, column=volume).number_format == "0.000"
+    assert ws.cell(row=2, column=volume).value == pytest.approx(report.elements[0]["volume_m3"])
+    last = [ws.cell(row=ws.max_row, column=list(ELEMENT_KEYS).index(k) + 1) for k in ("name", "storey")]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in last] == [(EVIL, "s", True), ("#REF!", "s", True)]
+    assert ws.cell(row=ws.max_row, column=volume).value is None
+    lines = book["计算明细 Lines"]
+    texts = {c.value: c for c in lines[lines.max_row]}
+    assert texts["@SUM(A1)"].data_type == "s" and texts["+1"].data_type == "s"
+    assert not any(c.data_type == "f" for row in lines.iter_rows() for c in row)

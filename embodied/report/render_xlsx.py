@@ -2,21 +2,31 @@
 
 Every number comes from the report model; the only arithmetic is in Excel formulas a reviewer can follow
 and change (A1-A3 = quantity × factor, row totals, column sums, shares). Text from the model file is
-untrusted: a string that Excel would read as a formula is stored as text (``_put``).
+untrusted: a string that Excel would read as a formula is stored as text (``_spec``).
+
+The workbook is written in openpyxl's write-only mode: a report of 100 000 elements has some 175 000
+element rows, and a normal workbook holds a styled cell object for each of its 1.4 million cells, then
+fits the column widths by walking them all again. A write-only sheet takes its rows once, in order, and
+its column widths before the first row, so each sheet is laid out in a ``Sheet`` (cells in any order,
+as plain values) and written at the end, widths first. The normal-worksheet helpers (``_put``, ``_row``,
+``_table``, ``_fit``) serve the park workbook, which is small and edits its cells after writing them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -26,10 +36,12 @@ from embodied.report.model import ELEMENT_KEYS, MaterialRow, ReportModel, pick
 
 KG, M2, SHARE, QTY = "#,##0.0", "#,##0.00", "0.0%", "0.000"
 HEAD_FONT, HEAD_FILL = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+TITLE_FONT, NOTE_FONT = Font(bold=True, size=14), Font(italic=True)
 MAX_WIDTH, MAX_TEXT = 60, 32767
 RISKY, SCALAR = ("=", "+", "-", "@", "\t", "\r"), (str, bool, int, float)
 Fmts = Sequence[str | None]
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+FORMULA_WIDTH = len("=formula cell")  # a formula's width: its text is not what Excel shows
 
 SHEETS = ("summary", "stages", "modules", "materials", "lines", "elements", "issues", "sources", "settings")
 # Words of the workbook not in templates/labels.yaml (words there take precedence): key|zh|en.
@@ -71,16 +83,15 @@ WORDS["no_formula"] = (
 
 def render(report: ReportModel, path: Path) -> None:
     """Write the workbook of `report` to `path` (one file; the caller moves it into place)."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     wb.properties.title = report.title[:255]
     wb.properties.creator = f"embodied {report.fingerprint.tool_version}"
     wb.calculation.fullCalcOnLoad = True
     fills = (_summary, _stages, _modules, _materials, _lines, _elements, _issues, _sources, _settings)
     for key, fill in zip(SHEETS, fills, strict=True):
-        ws = wb.create_sheet(sheet_name(report.lang, *WORDS[key]))
-        fill(ws, report)
-        _fit(ws)
+        sheet = Sheet(wb.create_sheet(sheet_name(report.lang, *WORDS[key])))
+        fill(sheet, report)
+        sheet.write()
     wb.save(path)
 
 
@@ -94,28 +105,160 @@ def _w(report: ReportModel, key: str) -> str:
     return pick(report.labels.get("words", {}).get(key) or {"zh": zh, "en": en}, report.lang)
 
 
-def _put(ws: Any, row: int, col: int, value: Any, fmt: str | None = None, live: bool = False) -> Any:
-    """Write one value; None stays empty; text that Excel would evaluate is stored as text, unless `live`
-    (a formula of the renderer's own)."""
-    cell = ws.cell(row=row, column=col)
+# -- Cells -------------------------------------------------------------------------------------------
+
+
+class Styled(NamedTuple):
+    """A cell value that needs a style: a number format, text kept as text (never a formula or an error
+    code), a font or a fill. Plain values need none, and most cells are plain: no cell object for them."""
+
+    value: Any
+    fmt: str | None = None
+    text: bool = False
+    font: Font | None = None
+    fill: PatternFill | None = None
+
+
+def _spec(value: Any, fmt: str | None = None, live: bool = False) -> Any:
+    """What one cell holds: None stays empty; text that Excel would evaluate is kept as text, unless
+    `live` (a formula of the renderer's own); `fmt` applies to numbers, and to empty and live cells."""
     if value is None or value == "" or live:
-        cell.value, cell.number_format = value or None, fmt or "General"
-        return cell
+        return Styled(value or None, fmt) if fmt and fmt != "General" else value or None
     if isinstance(value, (list, tuple, set, frozenset)):
         value = ", ".join(map(str, value))
     elif not isinstance(value, SCALAR) or (isinstance(value, float) and not math.isfinite(value)):
         value = str(value)
     if isinstance(value, str):
         value = ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
-        cell.value = value
-        if value.startswith(RISKY) or cell.data_type != "s":
-            cell.data_type = "s"  # never a formula or an error code
-            cell.quotePrefix = True
+        return Styled(value, text=True) if value.startswith(RISKY) or value in ERROR_CODES else value
+    return Styled(value, fmt) if fmt and fmt != "General" and not isinstance(value, bool) else value
+
+
+def _styled(spec: Any, font: Font | None, fill: PatternFill | None = None) -> Styled:
+    return (spec if isinstance(spec, Styled) else Styled(spec))._replace(font=font, fill=fill)
+
+
+def _apply(cell: Any, spec: Any) -> Any:
+    """Give `cell` (of either kind of worksheet) the value and style of `spec`."""
+    if not isinstance(spec, Styled):
+        cell.value = spec
         return cell
-    cell.value = value
-    if fmt and not isinstance(value, bool):
-        cell.number_format = fmt
+    cell.value = spec.value
+    if spec.fmt:
+        cell.number_format = spec.fmt
+    if spec.text:
+        cell.data_type, cell.quotePrefix = "s", True
+    if spec.font:
+        cell.font = spec.font
+    if spec.fill:
+        cell.fill = spec.fill
     return cell
+
+
+def _width(value: Any, formula: bool) -> int:
+    """Columns the value takes as shown (a float with one decimal and thousands separators)."""
+    if formula:
+        return FORMULA_WIDTH
+    return _text_width(f"{value:,.1f}" if isinstance(value, float) else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wide_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _text_width(text: str) -> int:
+    """Wide (CJK) characters count twice; names repeat over thousands of rows, hence the cache."""
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+def _set_widths(ws: Any, widths: dict[int, int]) -> None:
+    """Column widths fitted to the content, capped at MAX_WIDTH."""
+    for col, n in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(max(n + 2, 8), MAX_WIDTH)
+
+
+class Sheet:
+    """One write-only sheet, its cells kept as specs (``_spec``) by row until `write`: the builders put
+    cells in any order, and set its panes, filter and charts (any time before the workbook is saved);
+    `write` fits the column widths to every row, then sends the rows in order."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.rows: dict[int, list[Any]] = {}
+
+    def put(
+        self,
+        row: int,
+        col: int,
+        value: Any,
+        fmt: str | None = None,
+        *,
+        live: bool = False,
+        font: Font | None = None,
+    ) -> None:
+        """One value (``_spec``; `live`: a formula of the renderer's own), in `font` if given."""
+        spec = _spec(value, fmt, live)
+        self.set(row, col, _styled(spec, font) if font else spec)
+
+    def set(self, row: int, col: int, spec: Any) -> None:
+        """A spec as it is (a header's, with its font and fill)."""
+        line = self.rows.setdefault(row, [])
+        line.extend([None] * (col - len(line)))
+        line[col - 1] = spec
+
+    def row(self, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
+        """`values` from column A, each with the format of its column; the cells right of them stay."""
+        if len(fmts) < len(values):
+            fmts = [*fmts, *[None] * (len(values) - len(fmts))]
+        specs = [_spec(value, fmt) for value, fmt in zip(values, fmts, strict=False)]
+        self.rows.setdefault(row, [])[: len(specs)] = specs
+
+    def header(self, row: int, labels: Sequence[str]) -> None:
+        for col, text in enumerate(labels, 1):
+            self.set(row, col, _styled(_spec(text), HEAD_FONT, HEAD_FILL))
+
+    def table(self, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: Fmts = ()) -> int:
+        """A table from A1 with frozen header and autofilter; the last row written."""
+        self.header(1, heads)
+        fmts = [*fmts, *[None] * (len(heads) - len(fmts))]
+        last = 1
+        for last, values in enumerate(rows, 2):
+            self.row(last, values, fmts)
+        self.freeze("A2", f"A1:{get_column_letter(len(heads))}{max(last, 2)}")
+        return last
+
+    def freeze(self, pane: str, filter_ref: str) -> None:
+        """Panes frozen above and left of `pane`, an autofilter over `filter_ref`."""
+        self.ws.freeze_panes, self.ws.auto_filter.ref = pane, filter_ref
+
+    def ref(self, **bounds: int) -> Reference:
+        return Reference(self.ws, **bounds)
+
+    def chart(self, chart: BarChart, anchor: str) -> None:
+        self.ws.add_chart(chart, anchor)
+
+    def write(self) -> None:
+        """Widths first (a write-only sheet writes them before its rows), then every row in order."""
+        widths: dict[int, int] = defaultdict(int)
+        for line in self.rows.values():
+            for col, spec in enumerate(line, 1):
+                value, text = (spec.value, spec.text) if isinstance(spec, Styled) else (spec, False)
+                if value is not None:
+                    formula = not text and isinstance(value, str) and value.startswith("=")
+                    widths[col] = max(widths[col], _width(value, formula))
+        _set_widths(self.ws, widths)
+        for row in range(1, max(self.rows, default=0) + 1):
+            line = self.rows.pop(row, [])  # each row let go once written
+            self.ws.append([_apply(WriteOnlyCell(self.ws), s) if isinstance(s, Styled) else s for s in line])
+
+
+# -- Normal worksheets (the park workbook edits cells after writing them) -----------------------------
+
+
+def _put(ws: Any, row: int, col: int, value: Any, fmt: str | None = None, live: bool = False) -> Any:
+    """Write one value into a normal worksheet, as ``_spec`` says; the cell."""
+    return _apply(ws.cell(row=row, column=col), _spec(value, fmt, live))
 
 
 def _row(ws: Any, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
@@ -123,14 +266,10 @@ def _row(ws: Any, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
         _put(ws, row, col, value, fmts[col - 1] if col <= len(fmts) else None)
 
 
-def _header(ws: Any, row: int, labels: Sequence[str]) -> None:
-    for col, text in enumerate(labels, 1):
-        _put(ws, row, col, text).font, ws.cell(row=row, column=col).fill = HEAD_FONT, HEAD_FILL
-
-
 def _table(ws: Any, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: Fmts = ()) -> int:
-    """A table from A1 with frozen header and autofilter; the last row written."""
-    _header(ws, 1, heads)
+    """``Sheet.table`` on a normal worksheet."""
+    for col, text in enumerate(heads, 1):
+        _put(ws, 1, col, text).font, ws.cell(row=1, column=col).fill = HEAD_FONT, HEAD_FILL
     last = 1
     for last, values in enumerate(rows, 2):
         _row(ws, last, values, fmts)
@@ -139,30 +278,41 @@ def _table(ws: Any, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: F
     return last
 
 
+def _fit(ws: Any) -> None:
+    """Column widths of a normal worksheet fitted to its content."""
+    widths: dict[int, int] = defaultdict(int)
+    for cell in (c for row in ws.iter_rows() for c in row if c.value is not None):
+        widths[cell.column] = max(widths[cell.column], _width(cell.value, cell.data_type == "f"))
+    _set_widths(ws, widths)
+
+
+# -- Sheets ------------------------------------------------------------------------------------------
+
+
 def _nd(report: ReportModel, values: dict[str, Any], extra: str | None = None) -> str:
     """The note of a row: which of `values` are not declared, then `extra`."""
     missing = ", ".join(name for name, v in values.items() if v is None)
     return "; ".join(p for p in (missing and f"{_w(report, 'not_declared')}: {missing}", extra) if p)
 
 
-def _kv(ws: Any, row: int, r: ReportModel, label: str, value: Any, unit: str = "", **kw: Any) -> int:
+def _kv(ws: Sheet, row: int, r: ReportModel, label: str, value: Any, unit: str = "", **kw: Any) -> int:
     """One item row: label, value, unit, note (in the columns `at`); the next row."""
     fmt, note, at = kw.get("fmt"), kw.get("note") or "", kw.get("at", (1, 2, 3, 4))
     if value is None:
         note = "; ".join(p for p in (kw.get("blank", f"—; {_w(r, 'not_declared')}"), note) if p)
     for col, item in zip(at, (label, value, unit, note), strict=True):
-        _put(ws, row, col, item, fmt if item is value else None)
+        ws.put(row, col, item, fmt if item is value else None)
     return row + 1
 
 
-def _section(ws: Any, row: int, title: str) -> int:
-    _put(ws, row, 1, title).font = HEAD_FONT
+def _section(ws: Sheet, row: int, title: str) -> int:
+    ws.put(row, 1, title, font=HEAD_FONT)
     return row + 1
 
 
-def _summary(ws: Any, r: ReportModel) -> None:
-    _put(ws, 1, 1, r.title).font = Font(bold=True, size=14)
-    _header(ws, 2, [_w(r, k) for k in ("item", "value", "unit", "note")])
+def _summary(ws: Sheet, r: ReportModel) -> None:
+    ws.put(1, 1, r.title, font=TITLE_FONT)
+    ws.header(2, [_w(r, k) for k in ("item", "value", "unit", "note")])
     p, cov, fp = r.project, r.coverage, r.fingerprint
     row = _section(ws, 3, r.label("chapters", "overview"))
     row = _kv(ws, row, r, _w(r, "project"), p.get("name"))
@@ -186,7 +336,7 @@ def _summary(ws: Any, r: ReportModel) -> None:
     row = _kv(ws, row, r, _w(r, "mass_matched"), cov.get("matched_mass_kg"), "kg", fmt=KG)
     row = _kv(ws, row, r, _w(r, "mass_total"), cov.get("total_mass_kg"), "kg", fmt=KG)
     row = _kv(ws, row, r, _w(r, "unknown_mass"), ", ".join(cov.get("unknown_mass") or []) or "—")
-    _put(ws, row + 1, 4, _w(r, "draft_notice")).font = Font(italic=True)
+    ws.put(row + 1, 4, _w(r, "draft_notice"), font=NOTE_FONT)
     row = _section(ws, row + 1, _w(r, "tier"))
     yes_no: dict[Any, str] = {True: _w(r, "yes"), False: _w(r, "no")}
     for t in r.tiers:  # met None: undecided (threshold not public, input missing), said in the reason
@@ -197,8 +347,7 @@ def _summary(ws: Any, r: ReportModel) -> None:
     row = _section(ws, row + 1, _w(r, "fingerprint"))
     for key in ("run_id", "tool_version", "data_version", "model_sha256", "created"):
         row = _kv(ws, row, r, key, getattr(fp, key))
-    ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:D{row - 1}"
+    ws.freeze("A3", f"A2:D{row - 1}")
 
 
 def _amount_rows(r: ReportModel, amounts: Sequence[Any], stage_of: bool) -> list[list[Any]]:
@@ -222,27 +371,27 @@ def _bar(title: str, kind: str = "col", stacked: bool = False) -> BarChart:
     return chart
 
 
-def _stages(ws: Any, r: ReportModel) -> None:
+def _stages(ws: Sheet, r: ReportModel) -> None:
     heads = [_w(r, k) for k in ("key", "label", "kgco2e", "per_m2", "share", "note")]
-    last = _table(ws, heads, _amount_rows(r, r.stages, False), [None, None, KG, M2, SHARE])
+    last = ws.table(heads, _amount_rows(r, r.stages, False), [None, None, KG, M2, SHARE])
     total = ["total", _w(r, "total_scope"), r.total_kgco2e, r.intensity_kgco2e_per_m2]
-    _row(ws, last + 1, total, [None, None, KG, M2])
-    ws.cell(row=last + 1, column=2).font = HEAD_FONT
+    ws.row(last + 1, total, [None, None, KG, M2])
+    ws.put(last + 1, 2, total[1], font=HEAD_FONT)
     if last < 2:
         return
     chart = _bar(_w(r, "by_stage"))
-    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=last))
-    ws.add_chart(chart, "H2")
+    chart.add_data(ws.ref(min_col=3, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(ws.ref(min_col=2, min_row=2, max_row=last))
+    ws.chart(chart, "H2")
     stacked = _bar(_w(r, "composition"), stacked=True)
-    rows = Reference(ws, min_col=2, max_col=3, min_row=2, max_row=last)
+    rows = ws.ref(min_col=2, max_col=3, min_row=2, max_row=last)
     stacked.add_data(rows, from_rows=True, titles_from_data=True)  # a series per stage
-    ws.add_chart(stacked, "H20")
+    ws.chart(stacked, "H20")
 
 
-def _modules(ws: Any, r: ReportModel) -> None:
+def _modules(ws: Sheet, r: ReportModel) -> None:
     heads = [_w(r, k) for k in ("key", "label", "stage", "kgco2e", "per_m2", "share", "note")]
-    last = _table(ws, heads, _amount_rows(r, r.modules, True), [None, None, None, KG, M2, SHARE])
+    last = ws.table(heads, _amount_rows(r, r.modules, True), [None, None, None, KG, M2, SHARE])
     at, labels = (1, 4, 2, 7), {a.key: a.label for a in r.modules}  # Key, kgCO2e, Label, Note columns
     row = _section(ws, last + 2, _w(r, "beside"))
     for key, value in r.beside_gbt.items():
@@ -253,9 +402,9 @@ def _modules(ws: Any, r: ReportModel) -> None:
         row = _kv(ws, row, r, key, value, unit, fmt=KG, note=_w(r, "not_summed"), at=at)
     if last >= 2:
         chart = _bar(_w(r, "by_module"))
-        chart.add_data(Reference(ws, min_col=4, min_row=1, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
-        ws.add_chart(chart, "I2")
+        chart.add_data(ws.ref(min_col=4, min_row=1, max_row=last), titles_from_data=True)
+        chart.set_categories(ws.ref(min_col=1, min_row=2, max_row=last))
+        ws.chart(chart, "I2")
 
 
 MAT_HEADS = (
@@ -263,6 +412,7 @@ MAT_HEADS = (
     *("method", "confidence", "quantity", "unit", "factor_value"),
 )
 MODULE_KEYS, MODULES = ("A1-A3", "A4", "B4", "D"), {m.value for m in Module}
+MAT_FMTS = [None] * 8 + ["0.00", QTY, None, "General"]
 
 
 def formula_ok(m: MaterialRow) -> bool:
@@ -273,76 +423,75 @@ def formula_ok(m: MaterialRow) -> bool:
     return abs(qty * factor - a13) <= max(1e-6 * abs(a13), 5e-4 + 5e-7 * abs(factor))
 
 
-def _materials(ws: Any, r: ReportModel) -> None:
+def _materials(ws: Sheet, r: ReportModel) -> None:
     heads = [_w(r, k) for k in MAT_HEADS] + list(MODULE_KEYS)
     heads += [_w(r, k) for k in ("subtotal", "share", "mass_kg", "volume_m3", "note")]
-    _header(ws, 1, heads)
+    ws.header(1, heads)
     names = (*MAT_HEADS, *MODULE_KEYS, "subtotal", "share", "mass", "volume", "note")
     col = {name: i for i, name in enumerate(names, 1)}
     L = {k: get_column_letter(i) for k, i in col.items()}
     first, last = 2, len(r.materials) + 1
     tot = last + 1
     for row, m in enumerate(r.materials, first):
-        _row(ws, row, [getattr(m, k) for k in MAT_HEADS], [None] * 8 + ["0.00", QTY, None, "General"])
+        ws.row(row, [getattr(m, k) for k in MAT_HEADS], MAT_FMTS)
         product = formula_ok(m)
         for key in MODULE_KEYS:
             if key == "A1-A3" and product:
-                _put(ws, row, col[key], f"={L['quantity']}{row}*{L['factor_value']}{row}", KG, live=True)
+                ws.put(row, col[key], f"={L['quantity']}{row}*{L['factor_value']}{row}", KG, live=True)
             else:
-                _put(ws, row, col[key], m.modules.get(key), KG)
+                ws.put(row, col[key], m.modules.get(key), KG)
         if m.total_kgco2e is not None:
-            _put(ws, row, col["subtotal"], f"=SUM({L['A1-A3']}{row}:{L['A4']}{row})", KG, live=True)
+            ws.put(row, col["subtotal"], f"=SUM({L['A1-A3']}{row}:{L['A4']}{row})", KG, live=True)
             share = f'=IF(${L["subtotal"]}${tot}=0,"",{L["subtotal"]}{row}/${L["subtotal"]}${tot})'
-            _put(ws, row, col["share"], share, SHARE, live=True)
-        _put(ws, row, col["mass"], m.mass_kg, KG)
-        _put(ws, row, col["volume"], m.volume_m3, QTY)
+            ws.put(row, col["share"], share, SHARE, live=True)
+        ws.put(row, col["mass"], m.mass_kg, KG)
+        ws.put(row, col["volume"], m.volume_m3, QTY)
         values = {_w(r, "quantity"): m.quantity, _w(r, "factor"): m.factor_value}
         values |= dict(m.modules) | {_w(r, "mass_kg"): m.mass_kg}
         no_formula = _w(r, "no_formula") if m.modules.get("A1-A3") is not None and not product else None
-        _put(ws, row, col["note"], _nd(r, values, no_formula))
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+        ws.put(row, col["note"], _nd(r, values, no_formula))
+    ws.freeze("B2", f"A1:{get_column_letter(len(heads))}{max(last, 2)}")
     if last < first:
         return
-    _put(ws, tot, 1, _w(r, "total")).font = HEAD_FONT
+    ws.put(tot, 1, _w(r, "total"), font=HEAD_FONT)
     for key in (*MODULE_KEYS, "subtotal", "share", "mass", "volume"):
         fmt = {"share": SHARE, "volume": QTY}.get(key, KG)
-        _put(ws, tot, col[key], f"=SUM({L[key]}{first}:{L[key]}{last})", fmt, live=True)
-    _put(ws, tot + 1, 1, _w(r, "model_totals"))
+        ws.put(tot, col[key], f"=SUM({L[key]}{first}:{L[key]}{last})", fmt, live=True)
+    ws.put(tot + 1, 1, _w(r, "model_totals"))
     by_key = {a.key: a.kgco2e for a in r.modules}
     for key in MODULE_KEYS:
-        _put(ws, tot + 1, col[key], by_key.get(key), KG)
+        ws.put(tot + 1, col[key], by_key.get(key), KG)
     top = sum(1 for m in r.materials[:10] if m.total_kgco2e is not None)
     if top:
         chart = _bar(_w(r, "top10"), kind="bar")
-        values = Reference(ws, min_col=col["subtotal"], min_row=1, max_row=top + 1)
+        values = ws.ref(min_col=col["subtotal"], min_row=1, max_row=top + 1)
         chart.add_data(values, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=top + 1))
+        chart.set_categories(ws.ref(min_col=1, min_row=2, max_row=top + 1))
         chart.x_axis.scaling.orientation = "maxMin"  # largest on top
-        ws.add_chart(chart, f"A{tot + 4}")
+        ws.chart(chart, f"A{tot + 4}")
 
 
 LINE_KEYS = ("stage", "module", "material", "label", "quantity", "unit", "factor_id", "factor_value")
 LINE_TAIL = ("kgco2e", "formula", "flagged", "separate", "note")
 
 
-def _lines(ws: Any, r: ReportModel) -> None:
+def _lines(ws: Sheet, r: ReportModel) -> None:
     extra = sorted({k for line in r.lines for k in line} - set(LINE_KEYS) - set(LINE_TAIL))
     keys = (*LINE_KEYS, *LINE_TAIL, *extra)
     heads = [_w(r, k if k != "material" else "material_field") for k in keys] + [_w(r, "not_declared")]
     fmts = [None, None, None, None, QTY, None, None, "General", KG]
     nd = [_nd(r, {_w(r, "kgco2e"): line.get("kgco2e")}) or None for line in r.lines]
-    _table(ws, heads, ([*(line.get(k) for k in keys), n] for line, n in zip(r.lines, nd, strict=True)), fmts)
+    ws.table(heads, ([*(line.get(k) for k in keys), n] for line, n in zip(r.lines, nd, strict=True)), fmts)
 
 
-def _elements(ws: Any, r: ReportModel) -> None:
+def _elements(ws: Sheet, r: ReportModel) -> None:
     keys = list(ELEMENT_KEYS)
     heads = [_w(r, k if k != "material" else "material_field") for k in keys]
     fmts = [QTY if k == "volume_m3" else None for k in keys]
-    _table(ws, heads, ([e[k] for k in keys] for e in r.elements), fmts)
+    ws.table(heads, ([e[k] for k in keys] for e in r.elements), fmts)
 
 
-def _issues(ws: Any, r: ReportModel) -> None:
+def _issues(ws: Sheet, r: ReportModel) -> None:
     keys = ("category", "kind", "message", "global_id", "material_field", "ifc_classes", "elements_count")
     heads = [_w(r, k) for k in (*keys, "volume_m3", "mass_kg", "suggestions", "note")]
     rows: list[list[Any]] = []
@@ -356,17 +505,17 @@ def _issues(ws: Any, r: ReportModel) -> None:
         suggestions, unmatched = "; ".join(u.get("suggestions") or []), _w(r, "unmatched")
         row = [unmatched, "unmatched", unmatched, None, u.get("material"), u.get("ifc_classes")]
         rows.append([*row, u.get("elements"), vol, mass, suggestions, note])
-    _table(ws, heads, rows, [None] * 6 + ["0", QTY, KG])
+    ws.table(heads, rows, [None] * 6 + ["0", QTY, KG])
 
 
-def _sources(ws: Any, r: ReportModel) -> None:
+def _sources(ws: Sheet, r: ReportModel) -> None:
     keys = ("id", "title", "publisher", "edition", "licence", "verification", "factors_used")
     rows = ([getattr(s, k) for k in keys] for s in r.sources)
-    _table(ws, [_w(r, k) for k in keys], rows, [None] * 6 + ["0"])
+    ws.table([_w(r, k) for k in keys], rows, [None] * 6 + ["0"])
 
 
-def _settings(ws: Any, r: ReportModel) -> None:
-    _header(ws, 1, [_w(r, k) for k in ("item", "value", "unit", "note")])
+def _settings(ws: Sheet, r: ReportModel) -> None:
+    ws.header(1, [_w(r, k) for k in ("item", "value", "unit", "note")])
     row = _section(ws, 2, _w(r, "project"))
     for key, value in r.project.items():
         row = _kv(ws, row, r, key, value)
@@ -386,17 +535,4 @@ def _settings(ws: Any, r: ReportModel) -> None:
         row = _kv(ws, row, r, f.name, ", ".join(value) or "—" if isinstance(value, tuple) else value)
     row = _kv(ws, row, r, "schema_version", r.schema_version)
     row = _kv(ws, row, r, "lang", r.lang)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:D{row - 1}"
-
-
-def _fit(ws: Any) -> None:
-    """Column widths fitted to the content (wide characters count twice), capped at MAX_WIDTH."""
-    widths: dict[int, int] = defaultdict(int)
-    for cell in (c for row in ws.iter_rows() for c in row if c.value is not None):
-        v = cell.value
-        text = "=formula cell" if cell.data_type == "f" else f"{v:,.1f}" if isinstance(v, float) else str(v)
-        n = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-        widths[cell.column] = max(widths[cell.column], n)
-    for col, n in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(max(n + 2, 8), MAX_WIDTH)
+    ws.freeze("A2", f"A1:D{row - 1}")
