@@ -63,6 +63,30 @@ def test_bad_timeout_setting_is_an_input_error(monkeypatch: pytest.MonkeyPatch) 
         TakeoffOptions()
 
 
+def test_the_parents_work_is_done_even_when_the_kernel_dies_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the kernel runs, the parent reads the bodies for invalid IFC a step at a time; a child that
+    dies before its first message must not leave that reading half done (an invalid body unread
+    would be measured by the isolation runs that follow)."""
+
+    def crash(*args: Any) -> None:
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    monkeypatch.setattr(geom, "_child", crash)
+    model = small_model()
+    steps: list[int] = []
+
+    def work() -> Any:
+        for step in range(5):
+            steps.append(step)
+            yield step
+
+    columns = model.file.by_type("IfcColumn")
+    result, failure = geom._iterate(model.file, columns, 1, False, lambda: None, 30.0, work())
+    assert result == {} and failure is not None and "crashed" in failure
+    assert steps == [0, 1, 2, 3, 4]
+
+
 def test_a_crash_on_one_element_stops_only_that_element(monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel crashes whenever it measures column B (a segmentation fault in the child): the run
     is repeated without it, so A still gets 0.4 × 0.5 × 3.0 = 0.6 m³ and only B is listed."""

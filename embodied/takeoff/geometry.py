@@ -4,6 +4,9 @@ The iterator runs on every core. A volume is only trusted from a closed triangle
 a closed shell is shared by two triangles (after welding coincident vertices), and of several closed
 shells touching along a face (Revit writes one shell per layer) by an even number. An open mesh,
 such as a surface-modelled window or a furniture block of loose faces, gives no volume and says so.
+A closed mesh with triangles turned the wrong way (Revit breps often have some) is measured with each
+of its shells turned outwards (`outward_faces`), or else re-meshed by the kernel with its shells
+reoriented (`volumes`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -386,12 +389,13 @@ def _iterate(
     reorient: bool,
     tick: Callable[[], None],
     stall_s: float,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Iterator[object] | None = None,
 ) -> tuple[dict[int, GeometryVolume], str | None]:
     """Run the kernel in a forked child process, so that an element it hangs on (no result for
     `stall_s` seconds) or crashes on (a segmentation fault in OpenCASCADE) stops only the geometry,
-    never the run; `meanwhile` is done in this process as soon as the child has started. Returns the
-    volumes received and, if the child failed, why."""
+    never the run. `meanwhile` is work for this process while the child runs, a step per `next`:
+    done between the child's messages, so that the pipe never fills and holds the child up. Returns
+    the volumes received and, if the child failed, why."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
@@ -399,15 +403,20 @@ def _iterate(
     )
     child.start()
     send.close()
-    if meanwhile is not None:
-        meanwhile()
     result: dict[int, GeometryVolume] = {}
     failure: str | None = None
+    work = meanwhile if meanwhile is not None else iter(())
+    working, last = True, time.monotonic()  # last: when the child was last heard from
     while True:
-        if not receive.poll(stall_s):
+        if working and not receive.poll(0):
+            working = next(work, None) is not None
+            if time.monotonic() - last <= stall_s:
+                continue
+        if not receive.poll(max(0.0, stall_s - (time.monotonic() - last))):
             failure = f"{STALLED} {stall_s:g} s and was stopped"
             child.kill()
             break
+        last = time.monotonic()
         try:
             message = receive.recv()
         except EOFError:
@@ -421,6 +430,8 @@ def _iterate(
         for shape_id, measured in message:
             result[shape_id] = measured
             tick()
+    for _ in work:  # what is left of it when the child ended early
+        pass
     child.join(timeout=10)
     if child.is_alive():
         child.kill()
@@ -463,10 +474,9 @@ def volumes(
 
     invalid: dict[int, str] = {}  # the bodies that are invalid IFC, read here while the kernel meshes
 
-    def read_bodies() -> None:
-        invalid.update(_invalid_bodies(include))
-
-    result, failure = _iterate(file, include, threads, False, tick, stall_s, read_bodies)
+    result, failure = _iterate(
+        file, include, threads, False, tick, stall_s, _invalid_bodies(include, invalid)
+    )
     if failure is not None and not failure.startswith(STALLED):  # a crash: find the element(s) causing it
         found, culprits = _isolate(file, [e for e in include if e.id() not in result], tick, stall_s)
         result.update(found)
@@ -485,18 +495,19 @@ def volumes(
     return result
 
 
-def _invalid_bodies(elements: list[Any]) -> dict[int, str]:
-    """Why the body of each element whose body is invalid IFC gives no volume (see `validity`)."""
+def _invalid_bodies(elements: list[Any], invalid: dict[int, str], step: int = 256) -> Iterator[object]:
+    """Note in `invalid` why the body of each element whose body is invalid IFC gives no volume (see
+    `validity`), `step` elements per `next`."""
     seen: dict[int, str | None] = {}
-    out = {}
-    for element in elements:
-        try:
-            problem = body_problem(element, seen)
-        except DAMAGE as error:  # a damaged entity in the representation
-            problem = f"body geometry could not be read ({type(error).__name__}: {error})"
-        if problem is not None:
-            out[element.id()] = f"{problem}: no volume from geometry"
-    return out
+    for start in range(0, len(elements), step):
+        for element in elements[start : start + step]:
+            try:
+                problem = body_problem(element, seen)
+            except DAMAGE as error:  # a damaged entity in the representation
+                problem = f"body geometry could not be read ({type(error).__name__}: {error})"
+            if problem is not None:
+                invalid[element.id()] = f"{problem}: no volume from geometry"
+        yield start
 
 
 def _isolate(
