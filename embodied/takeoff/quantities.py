@@ -79,20 +79,26 @@ def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
     for qset in quantity_sets:
         set_name = qset.get_argument(2)
         for quantity in qset.get_argument(5) or ():
-            cls, name = quantity.is_a(), quantity.get_argument(0)
-            if cls == "IfcPhysicalComplexQuantity":
-                parts = result.complex.setdefault(name, {})
-                for sub in quantity.HasQuantities or ():
-                    si = _si_value(sub, sub.is_a(), project)
-                    if si is not None:
-                        parts.setdefault(sub.get_argument(0), si[1])
+            cls = quantity.is_a()
+            kind = _KIND.get(cls)
+            if kind is None:
+                if cls == "IfcPhysicalComplexQuantity":
+                    parts = result.complex.setdefault(quantity.get_argument(0), {})
+                    for sub in quantity.HasQuantities or ():
+                        si = _si_value(sub, sub.is_a(), project)
+                        if si is not None:
+                            parts.setdefault(sub.get_argument(0), si[1])
                 continue
+            name = quantity.get_argument(0)
             if name in simple:
                 continue
-            si = _si_value(quantity, cls, project)
-            if si is None:
+            raw = quantity.get_argument(3)  # _si_value, inlined: this is the innermost loop of a take-off
+            if raw is None:
                 continue
-            kind, value = si
+            unit = quantity.get_argument(2)
+            value = float(raw) * (
+                _unit_scale(unit, kind) if unit is not None and kind != "count" else project[kind]
+            )
             if kind != "count" and value <= 0:
                 result.ignored.append(f"{set_name}.{name} = {value:g} is not positive: ignored")
                 continue
