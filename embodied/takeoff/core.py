@@ -463,8 +463,8 @@ class _Taker:
         geometry = self._geometry(element)
         if geometry is not None and geometry.footprint_m2:
             return geometry.footprint_m2, "geometry footprint (top view)"
-        width = getattr(element, "OverallWidth", None)
-        height = getattr(element, "OverallHeight", None)
+        width = self._read(element, "OverallWidth")  # by index: most classes have none (no exception)
+        height = self._read(element, "OverallHeight") if width else None
         if width and height:
             return float(width) * float(height) * self.units.length_m**2, "OverallWidth × OverallHeight"
         return None, None
