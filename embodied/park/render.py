@@ -114,18 +114,17 @@ def render_xlsx(report: ParkReport, path: Path) -> None:
     """Sheets: park summary, buildings (one row each), modules by building, issues."""
     from openpyxl import Workbook
 
-    from embodied.report.render_xlsx import HEAD_FILL, HEAD_FONT, _fit, _put, _row, _table, sheet_name
+    from embodied.report.render_xlsx import HEAD_FONT, Sheet, sheet_name
 
     L = report.label
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     wb.properties.title = report.title[:255]
     wb.properties.creator = f"embodied {report.fingerprint.tool_version}"
 
-    def sheet(key: str) -> Any:
+    def sheet(key: str) -> Sheet:
         node = report.labels.get("park", {}).get(key) or report.labels["words"][key]
         zh, en = node["zh"], node["en"]
-        return wb.create_sheet(sheet_name(report.lang, zh, en))
+        return Sheet(wb.create_sheet(sheet_name(report.lang, zh, en)))
 
     ws = sheet("summary")
     r = report.renewable
@@ -148,20 +147,17 @@ def render_xlsx(report: ParkReport, path: Path) -> None:
         ("run_id", report.fingerprint.run_id, None),
         (L("created"), report.fingerprint.created, None),
     ]
-    _table(ws, [L("item"), L("value")], ([k, v] for k, v, _ in facts))
-    for row, (_, value, fmt) in enumerate(facts, 2):
-        if fmt and value is not None:
-            ws.cell(row=row, column=2).number_format = fmt
+    ws.table([L("item"), L("value")], ([k, v] for k, v, _ in facts))
+    for row, (label, value, fmt) in enumerate(facts, 2):  # each value in its own format
+        ws.row(row, [label, value], (None, fmt if value is not None else None))
     row = len(facts) + 3
     for title, amounts in ((L("by_stage"), report.stages), (L("by_module"), report.modules)):
-        for col, text in enumerate((title, "kgCO2e", "kgCO2e/m²", L("share")), 1):
-            cell = _put(ws, row, col, text)
-            cell.font, cell.fill = HEAD_FONT, HEAD_FILL
+        ws.header(row, (title, "kgCO2e", "kgCO2e/m²", L("share")))
         for a in amounts:
             row += 1
-            _row(ws, row, [a.label, a.kgco2e, a.per_m2, a.share], (None, KG, M2, SHARE))
+            ws.row(row, [a.label, a.kgco2e, a.per_m2, a.share], (None, KG, M2, SHARE))
         row += 2
-    _fit(ws)
+    ws.write()
 
     ws = sheet("buildings")
     stage_keys = [a.key for a in report.stages]
@@ -177,21 +173,21 @@ def render_xlsx(report: ParkReport, path: Path) -> None:
         + [b.operational_share, b.electricity_kwh, b.renewable_kwh, b.run_id, ", ".join(_files(b))]
         for b in report.buildings
     ]
-    _table(ws, heads, rows, fmts)
-    _fit(ws)
+    ws.table(heads, rows, fmts)
+    ws.write()
 
     ws = sheet("modules_by_building")
     module_keys = [a.key for a in report.modules]
     rows = [[b.name, *((b.modules or {}).get(k) for k in module_keys)] for b in report.buildings if b.ok]
-    rows.append([L("total"), *(a.kgco2e for a in report.modules)])
-    last = _table(ws, [L("building"), *module_keys], rows, [None, *([KG] * len(module_keys))])
-    for col in range(1, len(module_keys) + 2):
-        ws.cell(row=last, column=col).font = HEAD_FONT
-    _fit(ws)
+    total = [L("total"), *(a.kgco2e for a in report.modules)]
+    last = ws.table([L("building"), *module_keys], [*rows, total], [None, *([KG] * len(module_keys))])
+    for col, value in enumerate(total, 1):  # the total row in bold
+        ws.put(last, col, value, KG if col > 1 else None, font=HEAD_FONT)
+    ws.write()
 
     ws = sheet("issues")
-    _table(ws, [L("kind"), L("message")], ([i.kind, i.message] for i in report.issues))
-    _fit(ws)
+    ws.table([L("kind"), L("message")], ([i.kind, i.message] for i in report.issues))
+    ws.write()
     wb.save(path)
 
 

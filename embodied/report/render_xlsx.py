@@ -8,8 +8,7 @@ The workbook is written in openpyxl's write-only mode: a report of 100 000 eleme
 element rows, and a normal workbook holds a styled cell object for each of its 1.4 million cells, then
 fits the column widths by walking them all again. A write-only sheet takes its rows once, in order, and
 its column widths before the first row, so each sheet is laid out in a ``Sheet`` (cells in any order,
-as plain values) and written at the end, widths first. The normal-worksheet helpers (``_put``, ``_row``,
-``_table``, ``_fit``) serve the park workbook, which is small and edits its cells after writing them.
+as plain values) and written at the end, widths first. The park workbook is written the same way.
 """
 
 from __future__ import annotations
@@ -251,39 +250,6 @@ class Sheet:
         for row in range(1, max(self.rows, default=0) + 1):
             line = self.rows.pop(row, [])  # each row let go once written
             self.ws.append([_apply(WriteOnlyCell(self.ws), s) if isinstance(s, Styled) else s for s in line])
-
-
-# -- Normal worksheets (the park workbook edits cells after writing them) -----------------------------
-
-
-def _put(ws: Any, row: int, col: int, value: Any, fmt: str | None = None, live: bool = False) -> Any:
-    """Write one value into a normal worksheet, as ``_spec`` says; the cell."""
-    return _apply(ws.cell(row=row, column=col), _spec(value, fmt, live))
-
-
-def _row(ws: Any, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
-    for col, value in enumerate(values, 1):
-        _put(ws, row, col, value, fmts[col - 1] if col <= len(fmts) else None)
-
-
-def _table(ws: Any, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: Fmts = ()) -> int:
-    """``Sheet.table`` on a normal worksheet."""
-    for col, text in enumerate(heads, 1):
-        _put(ws, 1, col, text).font, ws.cell(row=1, column=col).fill = HEAD_FONT, HEAD_FILL
-    last = 1
-    for last, values in enumerate(rows, 2):
-        _row(ws, last, values, fmts)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
-    return last
-
-
-def _fit(ws: Any) -> None:
-    """Column widths of a normal worksheet fitted to its content."""
-    widths: dict[int, int] = defaultdict(int)
-    for cell in (c for row in ws.iter_rows() for c in row if c.value is not None):
-        widths[cell.column] = max(widths[cell.column], _width(cell.value, cell.data_type == "f"))
-    _set_widths(ws, widths)
 
 
 # -- Sheets ------------------------------------------------------------------------------------------
