@@ -7,7 +7,11 @@ ENGINE is one of
   count           (not timed) how many elements embodied counts and how many have a body
   plain_iterator  one multi-core ifcopenshell.geom.iterator pass over those elements, with embodied's
                   geometry settings, every shape's vertices and faces pulled into numpy and its volume
-                  summed: the least a geometry take-off must do (the reference of the 1.1x target)
+                  summed: the least a geometry take-off must do (the reference of the 1.1x target);
+                  as many kernel threads as cores, as ifcopenshell's documentation runs it
+  plain_iterator_workers  the same pass with as many kernel threads as embodied runs (`kernel_threads`:
+                  more than cores, because the iterator's coordinating thread polls without sleeping),
+                  so that embodied's own overhead over the kernel shows apart from the thread count
   ifc5d           ifc5d.qto.quantify with the shipped IFC4 (or IFC4X3) rules cut down to the volumes
   ifclca          IfcLCA-Py: discover the materials, map them (auto-map; what stays unmapped to KBOB
                   Concrete C30/37, so every element is visited), run the base-quantity analysis
@@ -32,6 +36,15 @@ SETTINGS = {
     "mesher-angular-deflection": 0.1,
     "mesher-linear-deflection": 0.0005,
 }
+# embodied.takeoff.geometry.WORKERS_PER_CORE, EXTRA_WORKERS_MAX (run.py checks these too)
+WORKERS_PER_CORE, EXTRA_WORKERS_MAX = 4, 8
+
+
+def kernel_threads(cores: int) -> int:
+    """embodied.takeoff.geometry.kernel_threads, copied."""
+    return 1 if cores <= 1 else min(cores * WORKERS_PER_CORE, cores + EXTRA_WORKERS_MAX)
+
+
 # embodied.takeoff.select.EXCLUDED_CLASSES
 EXCLUDED = ("IfcFeatureElement", "IfcVirtualElement", "IfcGeographicElement")
 
@@ -63,7 +76,7 @@ def count(path: str) -> dict[str, Any]:
     return {"elements": len(counted), "with_representation": len(_with_body(counted)), "schema": file.schema}
 
 
-def plain_iterator(path: str) -> dict[str, Any]:
+def plain_iterator(path: str, threads: int = 0) -> dict[str, Any]:
     import ifcopenshell
     import ifcopenshell.geom
     import ifcopenshell.util.shape
@@ -76,7 +89,9 @@ def plain_iterator(path: str) -> dict[str, Any]:
         settings.set(key, value)
     shapes, total = 0, 0.0
     if include:
-        iterator = ifcopenshell.geom.iterator(settings, file, multiprocessing.cpu_count(), include=include)
+        iterator = ifcopenshell.geom.iterator(
+            settings, file, threads or multiprocessing.cpu_count(), include=include
+        )
         if iterator.initialize():
             while True:
                 geometry = iterator.get().geometry
@@ -94,6 +109,10 @@ def plain_iterator(path: str) -> dict[str, Any]:
         "not_built": len(include) - shapes,
         "volume_m3": total,
     }
+
+
+def plain_iterator_workers(path: str) -> dict[str, Any]:
+    return plain_iterator(path, kernel_threads(multiprocessing.cpu_count()))
 
 
 def ifc5d(path: str) -> dict[str, Any]:
@@ -137,7 +156,13 @@ def ifclca(path: str) -> dict[str, Any]:
     }
 
 
-ENGINES = {"count": count, "plain_iterator": plain_iterator, "ifc5d": ifc5d, "ifclca": ifclca}
+ENGINES = {
+    "count": count,
+    "plain_iterator": plain_iterator,
+    "plain_iterator_workers": plain_iterator_workers,
+    "ifc5d": ifc5d,
+    "ifclca": ifclca,
+}
 
 
 def main() -> int:

@@ -14,10 +14,10 @@ keeps itself small (no ifcopenshell, reports parsed in a subprocess) and records
 
 Engines (run.py --help lists them): floor (ifcopenshell.open), embodied_bq (report --format json
 --no-geometry), embodied_bq_xlsx (json,xlsx), embodied_geom (json, geometry on), plain_iterator,
-ifc5d and ifclca (bench/engines.py), and park_1 / park_2 (embodied park over several models with 1
-and 2 workers, when that command exists). Prints a table, the targets of the issue with their
-measured ratios and a linearity line, and writes JSON (bench/results/<date>-<sha>.json) to compare
-against with --compare.
+plain_iterator_workers, ifc5d and ifclca (bench/engines.py), and park_1 / park_2 (embodied park over
+several models with 1 and 2 workers, when that command exists). Prints a table, the targets of the
+issue with their measured ratios and a linearity line, and writes JSON
+(bench/results/<date>-<sha>.json) to compare against with --compare.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ ENGINES = (
     "embodied_bq_xlsx",
     "embodied_geom",
     "plain_iterator",
+    "plain_iterator_workers",
     "ifc5d",
     "ifclca",
 )
@@ -64,6 +65,8 @@ FLOOR_CODE = "import sys, ifcopenshell; ifcopenshell.open(sys.argv[1])"
 TARGETS = (
     ("embodied_bq", "floor", "grid_100k", 2.5, 1.5),
     ("embodied_geom", "plain_iterator", None, 1.1, None),
+    # not the issue's: embodied's own overhead over a kernel pass with as many threads as it runs
+    ("embodied_geom", "plain_iterator_workers", None, 1.1, None),
 )
 PEAK_LIMIT_MB = 800.0
 
@@ -208,6 +211,10 @@ def settings_agree() -> str | None:
     theirs = json.loads(probe.stdout)
     if any(abs(float(theirs[k]) - float(v)) > 1e-12 for k, v in engines.SETTINGS.items()):
         return f"bench/engines.py SETTINGS {engines.SETTINGS} differ from embodied's {theirs}"
+    code = "from embodied.takeoff import geometry as g; print([g.kernel_threads(n) for n in range(1, 65)])"
+    probe = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=False)
+    if probe.stdout.strip() != str([engines.kernel_threads(n) for n in range(1, 65)]):
+        return "bench/engines.py kernel_threads differs from embodied's (or could not be read)"
     return None
 
 

@@ -128,3 +128,28 @@ def test_several_crashing_elements_are_each_found() -> None:
     measured = sorted(r.name for r in rows if r.volume_m3 == pytest.approx(0.6))
     listed = sorted(r.name for r in rows if r.volume_m3 is None and "on this element" in r.note)
     assert (measured, listed) == (["C0", "C2", "C3", "C4", "C6", "C7", "C9"], ["C1", "C5", "C8"])
+
+
+def test_the_kernel_runs_more_workers_than_cores() -> None:
+    """ifcopenshell's iterator hands out elements from a thread that polls its workers without
+    sleeping, so embodied runs four workers a core, at most 8 more than cores: 2 cores -> min(2 x 4,
+    2 + 8) = 8, 3 -> min(12, 11) = 11, 16 -> min(64, 24) = 24; one core meshes in one thread."""
+    assert [geom.kernel_threads(n) for n in (1, 2, 3, 4, 16)] == [1, 8, 11, 12, 24]
+
+
+def test_volumes_give_the_kernel_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`threads` (--jobs) counts cores; the iterator gets kernel_threads of them, and the volumes are
+    the same: 0.4 x 0.5 x 3.0 = 0.6 m³ a column."""
+    model = small_model()
+    seen: list[int] = []
+    iterate = geom._iterate
+
+    def spy(file: Any, include: list[Any], threads: int, *rest: Any) -> Any:
+        seen.append(threads)
+        return iterate(file, include, threads, *rest)
+
+    monkeypatch.setattr(geom, "_iterate", spy)
+    columns = model.file.by_type("IfcColumn")
+    got = geom.volumes(model.file, columns, threads=2)
+    assert seen == [8]
+    assert [got[c.id()].volume_m3 for c in columns] == [pytest.approx(0.6), pytest.approx(0.6)]
