@@ -51,7 +51,7 @@ PROFILE_DEFLECTION = (0.01, 0.00001)
 # workers as cores, that thread takes a core's share from them, and while the scheduler has set it
 # aside a worker that finished waits for its next element. More workers than cores hide both: on
 # 2 cores, 8 workers meshed the 10k grid in 8.0 s instead of 15.6 s and the Janesville restaurant
-# in 15.7 s instead of 23.1 s, for 150 MB more (shapes in progress at once). See `kernel_threads`.
+# in 15.7 s instead of 23.1 s, for 180 MB more there (shapes in progress at once). See `kernel_threads`.
 WORKERS_PER_CORE, EXTRA_WORKERS_MAX = 4, 8
 
 
