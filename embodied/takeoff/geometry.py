@@ -136,11 +136,6 @@ def solid_problem(verts: np.ndarray, faces: np.ndarray) -> str | None:
     return None
 
 
-def is_closed(verts: np.ndarray, faces: np.ndarray) -> bool:
-    """True when the mesh is a closed, consistently oriented solid (see `solid_problem`)."""
-    return solid_problem(verts, faces) is None
-
-
 def outward_faces(verts: np.ndarray, faces: np.ndarray) -> np.ndarray | None:
     """The faces of a closed mesh that is not consistently oriented, with triangles turned so that each
     closed shell faces outwards, as the kernel's ``reorient-shells`` turns them; None when that does
@@ -230,12 +225,6 @@ def mesh_volume(verts: np.ndarray, faces: np.ndarray) -> float:
     return abs(float(_signed(verts.reshape(-1, 3)[faces.reshape(-1, 3)]).sum()) / 6.0)
 
 
-def shape_volume(geometry: Any) -> GeometryVolume:
-    verts = ifcopenshell.util.shape.get_vertices(geometry)
-    faces = ifcopenshell.util.shape.get_faces(geometry).astype(np.int64)
-    return mesh_result(verts, faces)
-
-
 def mesh_result(verts: np.ndarray, faces: np.ndarray) -> GeometryVolume:
     """The volume of one mesh, or why it has none (`batch_volumes` does the same for many). A closed
     mesh whose shells are not consistently oriented is measured with its shells turned outwards
@@ -256,7 +245,7 @@ def mesh_result(verts: np.ndarray, faces: np.ndarray) -> GeometryVolume:
 def batch_volumes(
     meshes: Sequence[tuple[np.ndarray, np.ndarray]], footprints: Sequence[bool] = ()
 ) -> list[GeometryVolume]:
-    """`shape_volume` of many meshes (vertices, faces) at once: the same checks and numbers, in a
+    """`mesh_result` of many meshes (vertices, faces) at once: the same checks and numbers, in a
     few numpy calls for the whole batch instead of twenty per mesh (which cost as much as a tenth of
     the kernel's own time on simple extrusions). Vertices are welded within their own mesh only.
     The meshes flagged in `footprints` also get their top-view area (`footprint_area`), of the mesh
