@@ -15,7 +15,7 @@ through the usual problems (no material, no quantity).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import ifcopenshell
@@ -73,9 +73,11 @@ class ModelIndex:
         self._read()
 
     # -- the one pass ---------------------------------------------------------------------------
-    def _pairs(self, key: str) -> Iterator[tuple[Any, int]]:
+    def _pairs(self, key: str, keep: Callable[[Any], Any] | None = None) -> Iterator[tuple[Any, int]]:
         """(relating entity, related object's step id) of every readable relationship of one kind,
-        in file order."""
+        in file order. With `keep`, a relationship is read on only when `keep(relating entity)` is
+        not None, and that value is given in place of the entity (most IfcRelDefinesByProperties
+        relate property sets, which the take-off does not read)."""
         cls, relating_name, related_name = _RELATIONS[key]
         try:
             relations = self.file.by_type(cls)
@@ -88,16 +90,19 @@ class ModelIndex:
                     relating_at = rel.get_argument_index(relating_name)
                     related_at = rel.get_argument_index(related_name)
                 relating = rel.get_argument(relating_at)
-                related = rel.get_argument(related_at)
-                objects: Iterable[Any] = related if isinstance(related, tuple) else (related,)
                 if relating is None:
                     continue
-                if not isinstance(relating, ENTITY) or not all(
-                    isinstance(o, ENTITY) for o in objects if o is not None
-                ):  # a damaged file: another class's attributes under this name, a value for a reference
-                    self.damage.append(
-                        f"{cls} #{rel.id()} does not relate entities as the schema says: not used"
-                    )
+                if isinstance(relating, ENTITY) and keep is not None:
+                    relating = keep(relating)
+                    if relating is None:
+                        continue
+                elif not isinstance(relating, ENTITY):
+                    self.damage.append(_not_as_schema(cls, rel))
+                    continue
+                related = rel.get_argument(related_at)
+                objects: Iterable[Any] = related if isinstance(related, tuple) else (related,)
+                if not all(isinstance(o, ENTITY) for o in objects if o is not None):
+                    self.damage.append(_not_as_schema(cls, rel))
                     continue
                 for obj in objects:
                     if obj is not None:
@@ -130,16 +135,8 @@ class ModelIndex:
             self.material_of.setdefault(oid, rid)
         for rid, oid in self._ids("classification"):
             self.classifications_of.setdefault(oid, []).append(rid)
-        last: Any = None
-        rank: int | None = None
-        for relating, oid in self._pairs("properties"):
-            if relating is not last:
-                last = relating
-                quantities = relating.is_a() == "IfcElementQuantity"
-                rank = quantity_set_rank(relating.get_argument(2)) if quantities else None
-                qid = relating.id()
-            if rank is not None:
-                self.quantity_sets_of.setdefault(oid, []).append((rank, qid))
+        for (rank, qid), oid in self._pairs("properties", _ranked_quantity_set):
+            self.quantity_sets_of.setdefault(oid, []).append((rank, qid))
         for rid, oid in self._ids("contained"):
             self.container_of.setdefault(oid, rid)
         for rid, oid in self._ids("aggregate"):
@@ -246,6 +243,19 @@ class ModelIndex:
             name = spatial.Name if spatial is not None else None
             self._storeys[structure] = name if isinstance(name, str) else None
         return self._storeys[structure]
+
+
+def _not_as_schema(cls: str, rel: Any) -> str:
+    """A damaged file: another class's attributes under this name, a value for a reference."""
+    return f"{cls} #{rel.id()} does not relate entities as the schema says: not used"
+
+
+def _ranked_quantity_set(definition: Any) -> tuple[int, int] | None:
+    """(rank, step id) of a property definition that is a quantity set the take-off reads, else None."""
+    if definition.is_a() != "IfcElementQuantity":
+        return None
+    rank = quantity_set_rank(definition.get_argument(2))  # IfcElementQuantity.Name
+    return (rank, definition.id()) if rank is not None else None
 
 
 def _system(reference: Any) -> int | None:
