@@ -35,7 +35,7 @@ PACKAGE = Path(__file__).resolve().parent
 # the modules whose code decides a take-off's numbers
 TAKEOFF_SOURCES = ("reading.py", "units.py", "records.py", "errors.py", "takeoff")
 DEFAULT_MB = 2048
-FORMAT = 1  # of the entries: bump when the pickle layout changes
+FORMAT = 2  # of the entries: bump when the pickle layout changes (2: take-off rows as named tuples)
 
 
 def default_dir() -> Path | None:

@@ -88,7 +88,7 @@ CONTRACT_COLUMNS = (
     "mass_kg",
     "note",
 )
-_ALL_FIELDS = tuple(f.name for f in dataclasses.fields(TakeoffRow))
+_ALL_FIELDS = TakeoffRow._fields
 COLUMNS = CONTRACT_COLUMNS + tuple(f for f in _ALL_FIELDS if f not in CONTRACT_COLUMNS)
 
 
