@@ -16,7 +16,7 @@ from embodied.matching.mapping import read as read_mapping
 from embodied.project import ProjectSettings, find_settings
 from embodied.records import MatchResult, TakeoffResult
 from embodied.takeoff.area import floor_area
-from embodied.takeoff.core import Progress, TakeoffOptions
+from embodied.takeoff.core import Progress, TakeoffOptions, measure_apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +44,30 @@ def run_takeoff(
     options = options or TakeoffOptions()
     path = Path(model_path)
     if cache is None:
-        lazy = options.reads_lazily(_size(path))
-        return takeoff.run(reading.open_model(path, lazy=lazy), options, on_progress=on_progress)
+        return _take_off(path, None, options, on_progress)
     reading.check_file(path)
     digest = reading.file_digest(path)
     key = cache.key(digest[0], options, data_version or factors.data_version())
     cached = cache.get(key, path)
     if cached is not None:
         return cached
-    lazy = options.reads_lazily(_size(path))
-    result = takeoff.run(reading.open_model(path, digest, lazy=lazy), options, on_progress=on_progress)
+    result = _take_off(path, digest, options, on_progress)
     cache.put(key, result)
     return result
+
+
+def _take_off(
+    path: Path, digest: tuple[str, bool] | None, options: TakeoffOptions, on_progress: Progress | None
+) -> TakeoffResult:
+    """Open and take off. A model read lazily (the low-memory path) has its geometry measured first,
+    in a process of its own, so that the model is never held twice (takeoff.apart)."""
+    lazy = options.reads_lazily(_size(path)) and reading.reads_lazily(path)
+    measured = None
+    if lazy and options.use_geometry:
+        reading.check_file(path)  # a file that is not IFC says so now, not after its geometry
+        measured = measure_apart(path, options, on_progress)
+    model = reading.open_model(path, digest, lazy=lazy)
+    return takeoff.run(model, options, on_progress=on_progress, measured=measured)
 
 
 def _size(path: Path) -> int:

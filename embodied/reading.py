@@ -163,6 +163,12 @@ def check_file(path: Path) -> str:
     return identifier
 
 
+def reads_lazily(path: Path) -> bool:
+    """Whether `open_model(path, lazy=True)` reads it lazily: a plain .ifc (an .ifczip is unpacked
+    and read whole)."""
+    return path.suffix.lower() == ".ifc"
+
+
 def open_model(path: Path | str, digest: tuple[str, bool] | None = None, *, lazy: bool = False) -> Model:
     """Open an IFC model after checking it; every failure is a ModelReadError naming the file.
     `digest` is the file's `file_digest` when the caller has it already.
@@ -176,7 +182,7 @@ def open_model(path: Path | str, digest: tuple[str, bool] | None = None, *, lazy
     identifier = check_file(path)
     ifcopenshell.ifcopenshell_wrapper.get_log()  # empty the log: what follows is this file's
     try:
-        lazy = lazy and path.suffix.lower() == ".ifc"
+        lazy = lazy and reads_lazily(path)
         # (the stubs of 0.9.0 do not list `lazy` yet)
         file = ifcopenshell.open(str(path), lazy=True) if lazy else ifcopenshell.open(str(path))  # type: ignore[call-overload]
     except ifcopenshell.SchemaError as exc:  # e.g. a pre-release such as IFC4X3_RC4

@@ -60,12 +60,13 @@ def _check(path: Path) -> int:
         expected = (direct, "occurrence") if direct is not None else (None, None)
         if direct is None and (inherited := ifcopenshell.util.element.get_material(element)) is not None:
             expected = (inherited, "type")
-        assert index.material(element) == expected, element
-        assert index.element_type(element) == ifcopenshell.util.element.get_type(element), element
-        assert index.storey_name(element) == _storey(element), element
-        assert index.quantity_sets(element) == _quantity_sets(element), element
-        assert set(index.classifications(element)) == ifcopenshell.util.classification.get_references(element)
-        assert index.has_openings(element) == bool(getattr(element, "HasOpenings", None)), element
+        eid = element.id()
+        assert index.material(eid) == expected, element
+        assert index.element_type(eid) == ifcopenshell.util.element.get_type(element), element
+        assert index.storey_name(eid) == _storey(element), element
+        assert index.quantity_sets(eid) == _quantity_sets(element), element
+        assert set(index.classifications(eid)) == ifcopenshell.util.classification.get_references(element)
+        assert index.has_openings(eid) == bool(getattr(element, "HasOpenings", None)), element
     return len(elements)
 
 

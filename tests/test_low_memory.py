@@ -1,16 +1,18 @@
-"""The low-memory path (a model read lazily, without geometry) takes off the same rows as the usual
-reading, says it was used, and still reports the damage of the entities the take-off read."""
+"""The low-memory path (a model read lazily; its geometry measured by a process of its own) takes off
+the same rows as the usual reading, says it was used, and still reports the damage of the entities
+the take-off read."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from shared_models import REPO
 
-from embodied import reading, takeoff
+from embodied import pipeline, reading, takeoff
 from embodied.records import ProblemKind
-from embodied.takeoff import TakeoffOptions
+from embodied.takeoff import TakeoffOptions, apart
 
 SAMPLE = REPO / "examples" / "sample_building.ifc"
 DANGLING = REPO / "tests" / "bad_inputs" / "cases" / "dangling-material-reference" / "model.ifc"
@@ -39,10 +41,50 @@ def test_damage_in_what_the_take_off_reads_is_still_reported() -> None:
         assert any("#999999" in m and "not found" in m for m in damage), damage
 
 
-def test_geometry_is_never_read_lazily() -> None:
-    assert not TakeoffOptions(use_geometry=True, low_memory_bytes=0).reads_lazily(10**9)
+def test_the_size_decides_with_geometry_or_without() -> None:
+    assert TakeoffOptions(use_geometry=True, low_memory_bytes=0).reads_lazily(10**9)
     assert TakeoffOptions(use_geometry=False, low_memory_bytes=100).reads_lazily(100)
-    assert not TakeoffOptions(use_geometry=False, low_memory_bytes=100).reads_lazily(99)
+    assert not TakeoffOptions(use_geometry=True, low_memory_bytes=100).reads_lazily(99)
+
+
+def _geometry(low_memory_bytes: int) -> takeoff.TakeoffResult:
+    return pipeline.run_takeoff(SAMPLE, TakeoffOptions(low_memory_bytes=low_memory_bytes))
+
+
+def test_geometry_measured_apart_gives_the_same_rows_and_checks() -> None:
+    """Read lazily, the model's geometry is measured by a process of its own that parses the file
+    without its property and quantity sets: the same volumes, so the same rows and cross-checks
+    (the sample's 75 rows, its 40 base-quantity/geometry checks)."""
+    usual, apart = _geometry(10**12), _geometry(0)
+    assert apart.rows == usual.rows and len(apart.rows) == 75
+    assert apart.checks == usual.checks and len(apart.checks) == len(usual.checks) > 0
+    assert apart.geometry_used
+    said = [p.message for p in apart.problems if p.kind is ProblemKind.ASSUMPTION]
+    assert any("the geometry was measured in a process of its own" in m for m in said), said
+
+
+def test_a_lazily_read_model_is_measured_apart_by_the_take_off_too() -> None:
+    """A caller that opens the model lazily itself gets the same rows: the take-off measures the
+    geometry apart rather than mesh a lazily read model on several threads."""
+    options = TakeoffOptions(low_memory_bytes=0)
+    result = takeoff.run(reading.open_model(SAMPLE, lazy=True), options)
+    assert result.rows == _geometry(10**12).rows
+
+
+def test_a_crashed_geometry_process_is_listed_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The geometry process dies (here: it exits in place of meshing): every element with a body says
+    so in its note, the base quantities are still used, and no row is lost."""
+
+    def crash(*_: object, **__: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(apart.geom, "volumes", crash)
+    result = _geometry(0)
+    assert len(result.rows) == 75 and not result.checks
+    crashed = [r for r in result.rows if "the geometry process stopped abnormally (crashed)" in r.note]
+    assert crashed and all(r.volume_origin != "geometry" for r in result.rows)
+    usual = {r.global_id: r.volume_m3 for r in _run(SAMPLE, 10**12).rows}
+    assert {r.global_id: r.volume_m3 for r in result.rows} == usual  # base quantities, as without geometry
 
 
 def test_bad_environment_value_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ifcopenshell.util.classification
@@ -41,11 +42,12 @@ from embodied.records import (
     VolumeCheck,
     VolumeOrigin,
 )
+from embodied.takeoff import apart
 from embodied.takeoff import geometry as geom
 from embodied.takeoff import materials as mats
 from embodied.takeoff import quantities as qtys
 from embodied.takeoff.index import DAMAGE, ModelIndex
-from embodied.takeoff.select import select
+from embodied.takeoff.select import Selection, select
 from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
@@ -54,9 +56,6 @@ DEFAULT_LOW_MEMORY_BYTES = 100_000_000  # 100 MB: a model of about 60 000 elemen
 PARALLEL_MIN_ELEMENTS = 10_000
 LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
-# row texts that repeat from element to element (see _Taker._shared)
-# (storey and the material set's texts come from caches: shared already)
-SHARED_TEXT = ("ifc_class", "type_name", "classification", "predefined_type", "area_source", "length_source")
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -91,14 +90,15 @@ class TakeoffOptions:
     threads: int | None = None  # cores (--jobs): geometry threads, row workers; None: all cores
     # seconds without a new shape before the geometry kernel is stopped (EMBODIED_GEOMETRY_TIMEOUT)
     geometry_timeout_s: float = field(default_factory=lambda: _env_seconds("EMBODIED_GEOMETRY_TIMEOUT"))
-    # without geometry, a plain .ifc of this size or more is read lazily (the low-memory path, see
-    # reading.open_model); EMBODIED_LOW_MEMORY_BYTES, 0 for every file
+    # a plain .ifc of this size or more is read lazily (the low-memory path, see reading.open_model),
+    # its geometry measured apart (takeoff.apart); EMBODIED_LOW_MEMORY_BYTES, 0 for every file
     low_memory_bytes: int = field(default_factory=lambda: _env_bytes("EMBODIED_LOW_MEMORY_BYTES"))
 
     def reads_lazily(self, size_bytes: int) -> bool:
-        """Whether a model of `size_bytes` is read on the low-memory path. Never with geometry: the
-        kernel reads every geometry entity anyway, on several threads."""
-        return not self.use_geometry and size_bytes >= self.low_memory_bytes
+        """Whether a model of `size_bytes` is read on the low-memory path (a plain .ifc only: see
+        reading.open_model). With geometry, the geometry is then measured in a process of its own
+        (`measure_apart`)."""
+        return size_bytes >= self.low_memory_bytes
 
     def __post_init__(self) -> None:
         if self.tolerance < 0:
@@ -110,11 +110,32 @@ class TakeoffOptions:
 
 
 def run(
-    model: Model, options: TakeoffOptions | None = None, *, on_progress: Progress | None = None
+    model: Model,
+    options: TakeoffOptions | None = None,
+    *,
+    on_progress: Progress | None = None,
+    measured: apart.Measured | None = None,
 ) -> TakeoffResult:
-    """Take off `model`: one row per element x material part (see the module docstring)."""
+    """Take off `model`: one row per element x material part (see the module docstring).
+
+    `measured` is the geometry of a lazily read model, measured before it was opened
+    (`measure_apart`); without it, such a model's geometry is measured apart here."""
+    options = options or TakeoffOptions()
+    if options.use_geometry and model.lazy and measured is None:
+        measured = measure_apart(model.info.path, options, on_progress)
     with collector_paused():
-        return _run(model, options or TakeoffOptions(), on_progress)
+        return _run(model, options, on_progress, measured)
+
+
+def measure_apart(path: str | Path, options: TakeoffOptions, on_progress: Progress | None) -> apart.Measured:
+    """The geometry of a model to be read lazily, measured in a process of its own (takeoff.apart):
+    called before the model is opened, so that the two never hold it at once."""
+    return apart.measure(
+        path,
+        threads=options.threads,
+        stall_s=options.geometry_timeout_s,
+        on_progress=(lambda done, total: on_progress("geometry", done, total)) if on_progress else None,
+    )
 
 
 @contextlib.contextmanager
@@ -135,7 +156,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run(model: Model, options: TakeoffOptions, on_progress: Progress | None) -> TakeoffResult:
+def _run(
+    model: Model, options: TakeoffOptions, on_progress: Progress | None, measured: apart.Measured | None
+) -> TakeoffResult:
     file, units = model.file, model.info.units
     index = ModelIndex(file)
     selection = select(file, index)
@@ -150,7 +173,9 @@ def _run(model: Model, options: TakeoffOptions, on_progress: Progress | None) ->
         message = "no element to take off: the model holds no physical element (IfcElement)"
         problems.append(Problem(ProblemKind.NO_QUANTITY, message))
     volumes: dict[int, geom.GeometryVolume] = {}
-    if options.use_geometry:
+    if options.use_geometry and measured is not None:
+        volumes = _measured_volumes(measured, selection)
+    elif options.use_geometry:
         wanted = list(selection.counted) + [c for c, _ in selection.containers]
         total = len(wanted)
         volumes = geom.volumes(
@@ -180,16 +205,10 @@ def _run(model: Model, options: TakeoffOptions, on_progress: Progress | None) ->
             rows.append(taker.unreadable_row(container, error))
     if model.lazy:  # parsed as it was used: the parser's complaints since the model was opened
         late += parse_log(parser_only=True)
+        if measured is not None:  # and those of the geometry process's parse, once each
+            late += [text for text in measured.damage if text not in late and text not in model.damage]
         problems += [Problem(ProblemKind.DAMAGE, text) for text in late]
-        megabytes = model.info.size_bytes / 1e6
-        problems.append(
-            Problem(
-                ProblemKind.ASSUMPTION,
-                f"low-memory reading ({megabytes:,.0f} MB model, no geometry): each entity was parsed when "
-                "the take-off used it, so damage in entities it did not use (geometry) was not looked "
-                "for; EMBODIED_LOW_MEMORY_BYTES sets the size from which models are read so",
-            )
-        )
+        problems.append(Problem(ProblemKind.ASSUMPTION, _low_memory_note(model, measured is not None)))
     return TakeoffResult(
         model=model.info,
         rows=tuple(rows),
@@ -199,6 +218,35 @@ def _run(model: Model, options: TakeoffOptions, on_progress: Progress | None) ->
         tolerance=options.tolerance,
         geometry_used=options.use_geometry,
         settings=asdict(options),
+    )
+
+
+def _measured_volumes(measured: apart.Measured, selection: Selection) -> dict[int, geom.GeometryVolume]:
+    """The volumes the geometry process sent (the take-off's from here: completed in place, not
+    copied); an element it did not measure (none, when it failed) gets a note saying why, as
+    `geometry.volumes` notes an element the kernel did not reach."""
+    volumes = measured.volumes
+    why = measured.failure or "the geometry process did not measure it"
+    for element in [*selection.counted, *(c for c, _ in selection.containers)]:
+        eid = element.id()
+        if eid not in volumes and getattr(element, "Representation", None) is not None:
+            volumes[eid] = geom.GeometryVolume(None, f"no geometry: {why}")
+    return volumes
+
+
+def _low_memory_note(model: Model, geometry: bool) -> str:
+    megabytes = model.info.size_bytes / 1e6
+    if not geometry:
+        return (
+            f"low-memory reading ({megabytes:,.0f} MB model, no geometry): each entity was parsed when "
+            "the take-off used it, so damage in entities it did not use (geometry) was not looked "
+            "for; EMBODIED_LOW_MEMORY_BYTES sets the size from which models are read so"
+        )
+    return (
+        f"low-memory reading ({megabytes:,.0f} MB model): the geometry was measured in a process of its "
+        "own that parsed all but the property and quantity sets, then each entity was parsed when the "
+        "take-off used it, so damage in property sets it did not use was not looked for; "
+        "EMBODIED_LOW_MEMORY_BYTES sets the size from which models are read so"
     )
 
 
@@ -378,6 +426,7 @@ class _Taker:
         problems: list[Problem],
     ) -> None:
         self.units = units
+        self.scales = qtys.project_scales(units)
         self.index = index
         self.volumes = volumes
         self.use_geometry = options.use_geometry
@@ -390,7 +439,7 @@ class _Taker:
         self._splits: dict[tuple[int, tuple[float | None, ...]], mats.Split] = {}
         self._linear: dict[str, bool] = {}
         self._attribute_at: dict[tuple[str, str], int] = {}
-        self._texts: dict[str, str] = {}
+        self._texts: dict[str | None, str | None] = {}
         self._types: dict[int, tuple[str | None, bool, str | None]] = {}
         self._density_reported: set[str] = set()
 
@@ -414,20 +463,20 @@ class _Taker:
         self._problem(ProblemKind.NO_QUANTITY, reason, ident)
         return _quantityless_row(ident, VolumeOrigin.NONE, reason, count=None)
 
-    def _identity(self, element: Any) -> dict[str, Any]:
+    def _identity(self, element: Any, eid: int) -> dict[str, Any]:
         index = self.index
-        type_id = index.type_of.get(element.id())
+        type_id = index.type_of.get(eid)
         type_name, decided, predefined = self._type(type_id) if type_id is not None else (None, False, None)
         if not decided:
             predefined = _own_predefined(element, self._read)
         global_id = element.get_argument(0)  # IfcRoot: GlobalId, OwnerHistory, Name
-        references = index.classifications(element)
+        references = index.classifications(eid)
         return {
-            "global_id": global_id if isinstance(global_id, str) else f"#{element.id()}",
+            "global_id": global_id if isinstance(global_id, str) else f"#{eid}",
             "ifc_class": element.is_a(),
             "name": _text(element.get_argument(2)),
             "type_name": type_name,
-            "storey": index.storey_name(element),
+            "storey": index.storey_name(eid),
             "classification": classification_text(references) if references else None,
             "predefined_type": predefined,
         }
@@ -475,8 +524,8 @@ class _Taker:
             self._splits[key] = mats.split(resolution, complex_quantities, profile_areas)
         return self._splits[key]
 
-    def _resolution(self, element: Any) -> mats.MaterialResolution:
-        associated, source = self.index.material_id(element)
+    def _resolution(self, eid: int) -> mats.MaterialResolution:
+        associated, source = self.index.material_id(eid)
         key = (associated or 0, source)
         if key not in self._resolutions:
             entity = self.index.file.by_id(associated) if associated is not None else None
@@ -508,10 +557,11 @@ class _Taker:
             return float(extrusions[0].Depth) * self.units.length_m, "body extrusion depth"
         return None, None
 
-    def _area(self, element: Any, base: qtys.BaseQuantities) -> tuple[float | None, str | None]:
+    def _area(
+        self, element: Any, base: qtys.BaseQuantities, geometry: geom.GeometryVolume | None
+    ) -> tuple[float | None, str | None]:
         if base.area is not None:
             return base.area.value, f"base:{base.area.label}"
-        geometry = self._geometry(element)
         if geometry is not None and geometry.footprint_m2:
             return geometry.footprint_m2, "geometry footprint (top view)"
         width = self._read(element, "OverallWidth")  # by index: most classes have none (no exception)
@@ -520,13 +570,10 @@ class _Taker:
             return float(width) * float(height) * self.units.length_m**2, "OverallWidth × OverallHeight"
         return None, None
 
-    def _geometry(self, element: Any) -> geom.GeometryVolume | None:
-        return self.volumes.get(element.id())
-
     # -- rows -------------------------------------------------------------------------------
     def _volume(
         self,
-        element: Any,
+        eid: int,
         ident: dict[str, Any],
         base: qtys.BaseQuantities,
         profile_areas: tuple[float | None, ...],
@@ -538,7 +585,7 @@ class _Taker:
         volume: float | None = None
         origin, source = VolumeOrigin.NONE, "none"
         # profile area x length is gross: an element with openings takes its geometry when it has one
-        has_openings = self.index.has_openings(element)
+        has_openings = self.index.has_openings(eid)
         member_length, length_source = length
         if base.volume is not None:
             volume, origin = base.volume.value, VolumeOrigin.BASE
@@ -577,22 +624,23 @@ class _Taker:
         return volume, origin, source
 
     def element_rows(self, element: Any) -> list[TakeoffRow]:
-        ident = self._identity(element)
-        base = qtys.read(self.index.quantity_sets(element), self.units)
-        resolution = self._resolution(element)
+        eid = element.id()
+        ident = self._identity(element, eid)
+        base = qtys.read(self.index.quantity_sets(eid), self.scales)
+        resolution = self._resolution(eid)
         notes: list[str] = list(base.ignored)
         is_profiled = bool(resolution.parts) and resolution.parts[0].profile is not None
         linear = is_profiled or self._is_linear(element)
         length, length_source = self._length(element, base, linear)
-        area, area_source = self._area(element, base)
-        geometry = self._geometry(element)
+        geometry = self.volumes.get(eid)
+        area, area_source = self._area(element, base, geometry)
         geometry_volume = geometry.volume_m3 if geometry is not None else None
         profile_areas: tuple[float | None, ...] = ()
         if is_profiled:
             profile_areas = tuple(self._profile_area(p.profile) for p in resolution.parts)
 
         volume, origin, source = self._volume(
-            element, ident, base, profile_areas, (length, length_source), geometry_volume, notes
+            eid, ident, base, profile_areas, (length, length_source), geometry_volume, notes
         )
         if volume is None:
             reason = self._no_volume_reason(element, geometry)
@@ -601,21 +649,26 @@ class _Taker:
         elif geometry is not None and geometry.note and origin is not VolumeOrigin.GEOMETRY:
             notes.append(geometry.note)
 
-        common = dict(
-            ident,
-            area_m2=area,
-            length_m=length,
-            count=base.count.value if base.count is not None else 1.0,
-            volume_origin=origin,
-            area_source=area_source,
-            length_source=length_source,
-            geometry_volume_m3=geometry_volume,
-            material_set=resolution.set_name,
-            material_kind=resolution.kind,
-            material_source=resolution.source,
-        )
-        for key in SHARED_TEXT:
-            common[key] = self._shared(common[key])
+        shared = self._texts.setdefault  # one object for equal texts (see _shared); all str or None here
+        common = {
+            "global_id": ident["global_id"],
+            "ifc_class": shared(ident["ifc_class"], ident["ifc_class"]),
+            "name": ident["name"],
+            "type_name": ident["type_name"],  # (one per element type already)
+            "storey": ident["storey"],  # (one per storey already)
+            "classification": shared(ident["classification"], ident["classification"]),
+            "predefined_type": shared(ident["predefined_type"], ident["predefined_type"]),
+            "area_m2": area,
+            "length_m": length,
+            "count": base.count.value if base.count is not None else 1.0,
+            "volume_origin": origin,
+            "area_source": shared(area_source, area_source),
+            "length_source": shared(length_source, length_source),
+            "geometry_volume_m3": geometry_volume,
+            "material_set": resolution.set_name,
+            "material_kind": resolution.kind,
+            "material_source": resolution.source,
+        }
         if not resolution.parts:
             message = (
                 "no material associated (occurrence or type)"
@@ -672,7 +725,7 @@ class _Taker:
                     mass_kg=mass,
                     density_kg_m3=density,
                     mass_source=mass_source,
-                    note=self._shared("; ".join(dict.fromkeys(part_notes))),
+                    note=self._shared("; ".join(dict.fromkeys(part_notes))) if part_notes else "",
                 )
             )
         return rows
@@ -715,12 +768,13 @@ class _Taker:
         return "no base volume; the geometry kernel gave no body solid"
 
     def container_row(self, element: Any, parts: tuple[Any, ...]) -> TakeoffRow:
-        ident = self._identity(element)
+        eid = element.id()
+        ident = self._identity(element, eid)
         classes = sorted({p.is_a() for p in parts})
         note = (
             f"decomposed into {len(parts)} parts ({', '.join(classes)}): quantities are counted in the parts"
         )
-        geometry = self._geometry(element)
+        geometry = self.volumes.get(eid)
         if geometry is not None and geometry.volume_m3:
             extra = (
                 f"the whole also has its own body geometry ({geometry.volume_m3:.4f} m³), not counted: "

@@ -62,7 +62,9 @@ class ModelIndex:
         self.type_of: dict[int, int] = {}
         self.material_of: dict[int, int] = {}
         self.classifications_of: dict[int, list[int]] = {}
-        self.quantity_sets_of: dict[int, list[tuple[int, int]]] = {}  # (rank, IfcElementQuantity id)
+        # (rank, IfcElementQuantity id) of each set, as a tuple: most elements have one, and a list per
+        # element (with room to grow) cost 11 MB more on the 100 000-element grid
+        self.quantity_sets_of: dict[int, tuple[tuple[int, int], ...]] = {}
         self.container_of: dict[int, int] = {}
         self.parent_of: dict[int, int] = {}  # besides containment: whole, host, nest, void ...
         self.whole_of: dict[int, int] = {}  # IfcRelAggregates only
@@ -136,7 +138,7 @@ class ModelIndex:
         for rid, oid in self._ids("classification"):
             self.classifications_of.setdefault(oid, []).append(rid)
         for (rank, qid), oid in self._pairs("properties", _ranked_quantity_set):
-            self.quantity_sets_of.setdefault(oid, []).append((rank, qid))
+            self.quantity_sets_of[oid] = (*self.quantity_sets_of.get(oid, ()), (rank, qid))
         for rid, oid in self._ids("contained"):
             self.container_of.setdefault(oid, rid)
         for rid, oid in self._ids("aggregate"):
@@ -153,15 +155,14 @@ class ModelIndex:
         for oid, parent in parents.items():
             self.parent_of.setdefault(oid, parent)
 
-    # -- lookups --------------------------------------------------------------------------------
-    def element_type(self, element: Any) -> Any:
-        found = self.type_of.get(element.id())
+    # -- lookups, by the element's step id ------------------------------------------------------
+    def element_type(self, eid: int) -> Any:
+        found = self.type_of.get(eid)
         return self.file.by_id(found) if found is not None else None
 
-    def material_id(self, element: Any) -> tuple[int | None, str | None]:
+    def material_id(self, eid: int) -> tuple[int | None, str | None]:
         """Step id of the associated material definition and where it is: "occurrence", "type" or
         None (then no material)."""
-        eid = element.id()
         found = self.material_of.get(eid)
         if found is not None:
             return found, "occurrence"
@@ -172,17 +173,16 @@ class ModelIndex:
                 return found, "type"
         return None, None
 
-    def material(self, element: Any) -> tuple[Any, str | None]:
+    def material(self, eid: int) -> tuple[Any, str | None]:
         """The associated material definition and where it is (see `material_id`)."""
-        found, source = self.material_id(element)
+        found, source = self.material_id(eid)
         return (self.file.by_id(found) if found is not None else None), source
 
-    def parts(self, element: Any) -> list[Any]:
-        return [self.file.by_id(i) for i in self.parts_of.get(element.id(), ())]
+    def parts(self, eid: int) -> list[Any]:
+        return [self.file.by_id(i) for i in self.parts_of.get(eid, ())]
 
-    def quantity_sets(self, element: Any) -> list[Any]:
+    def quantity_sets(self, eid: int) -> list[Any]:
         """IfcElementQuantity sets of the occurrence, then of its type, best-ranked first."""
-        eid = element.id()
         own = self.quantity_sets_of.get(eid, ())
         type_id = self.type_of.get(eid)
         typed = self._sets_of_type(type_id) if type_id is not None else ()
@@ -202,11 +202,10 @@ class ModelIndex:
             self._type_sets[type_id] = found
         return self._type_sets[type_id]
 
-    def classifications(self, element: Any) -> list[Any]:
+    def classifications(self, eid: int) -> list[Any]:
         """Classification references of the element, those of its type first; an occurrence's
         reference replaces its type's of the same classification system (as
         ifcopenshell.util.classification.get_references does)."""
-        eid = element.id()
         own = [self.file.by_id(i) for i in self.classifications_of.get(eid, ())]
         type_id = self.type_of.get(eid)
         inherited = self.classifications_of.get(type_id, []) if type_id is not None else []
@@ -216,13 +215,13 @@ class ModelIndex:
         kept = [r for r in (self.file.by_id(i) for i in inherited) if _system(r) not in systems]
         return kept + own
 
-    def has_openings(self, element: Any) -> bool:
-        return element.id() in self.hosts_with_openings
+    def has_openings(self, eid: int) -> bool:
+        return eid in self.hosts_with_openings
 
-    def storey_name(self, element: Any) -> str | None:
+    def storey_name(self, eid: int) -> str | None:
         """Name of the storey holding the element: its container (directly, or that of the whole,
         host or nest it belongs to), walked up the spatial aggregation to an IfcBuildingStorey."""
-        current: int | None = element.id()
+        current: int | None = eid
         for _ in range(MAX_DEPTH):
             if current is None:
                 return None

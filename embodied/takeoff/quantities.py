@@ -67,15 +67,15 @@ def _unit_scale(unit: Any, kind: str) -> float:
     return scale / 1000.0 if kind == "mass" else scale  # ifcopenshell measures mass against the gram
 
 
-def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
+def read(quantity_sets: Iterable[Any], project: dict[str, float]) -> BaseQuantities:
     """Base quantities in SI from an element's IfcElementQuantity sets, best-ranked first (the
     occurrence's, then its type's: see ModelIndex.quantity_sets); the first set that has a value wins.
     Attributes are read by index (IfcElementQuantity: Name 2, Quantities 5; every
-    IfcPhysicalSimpleQuantity: Name 0, Unit 2, value 3): this loop runs for every quantity of a model,
-    so the plain case (a positive, plausible value) takes the fewest steps."""
+    IfcPhysicalSimpleQuantity: Name 0, Unit 2, value 3): this loop runs for every quantity of a model.
+    `project` is `project_scales` of the model's units: a quantity with no unit of its own is in these."""
     result = BaseQuantities()
     simple: dict[str, tuple[float, str]] = {}  # quantity name -> (SI value, set name)
-    project = _project_scales(units)
+    first_count: str | None = None
     for qset in quantity_sets:
         set_name = qset.get_argument(2)
         for quantity in qset.get_argument(5) or ():
@@ -92,70 +92,33 @@ def read(quantity_sets: Iterable[Any], units: UnitScales) -> BaseQuantities:
             name = quantity.get_argument(0)
             if name in simple:
                 continue
-            raw = quantity.get_argument(3)  # _si_value, inlined
+            raw = quantity.get_argument(3)  # _si_value, inlined: this is the innermost loop of a take-off
             if raw is None:
                 continue
             unit = quantity.get_argument(2)
             value = float(raw) * (
-                project[kind] if unit is None or kind == "count" else _unit_scale(unit, kind)
+                _unit_scale(unit, kind) if unit is not None and kind != "count" else project[kind]
             )
-            if not 0.0 < value <= PLAUSIBLE_MAX:  # (NaN fails too) zero, negative, infinite, huge
-                if kind != "count" and value <= 0:
-                    result.ignored.append(f"{set_name}.{name} = {value:g} is not positive: ignored")
-                    continue
-                if not math.isfinite(value) or abs(value) > PLAUSIBLE_MAX:
-                    result.ignored.append(
-                        f"{set_name}.{name} = {value:g} is not a plausible quantity: ignored"
-                    )
-                    continue
+            if kind != "count" and value <= 0:
+                result.ignored.append(f"{set_name}.{name} = {value:g} is not positive: ignored")
+                continue
+            if not math.isfinite(value) or abs(value) > PLAUSIBLE_MAX:
+                result.ignored.append(f"{set_name}.{name} = {value:g} is not a plausible quantity: ignored")
+                continue
             simple[name] = (value, set_name)
+            if first_count is None and isinstance(name, str) and name[:5].lower() == "count":
+                first_count = name
     if simple:
-        found = _pick(simple)
-        result.volume = found.get("volume")
-        result.area = found.get("area")
-        result.length = found.get("length")
-        result.weight = found.get("weight")
-        result.count = found.get("count")
+        result.volume = _first(simple, VOLUME_NAMES)
+        result.area = _first(simple, AREA_NAMES)
+        result.length = _first(simple, LENGTH_NAMES)
+        result.weight = _first(simple, WEIGHT_NAMES)
+        result.count = _first(simple, (first_count,)) if first_count is not None else None
     return result
 
 
-# what each base quantity name stands for, and its rank there (0 first): VOLUME_NAMES ... in order
-_ROLE = {
-    name: (role, rank)
-    for role, names in (
-        ("volume", VOLUME_NAMES),
-        ("area", AREA_NAMES),
-        ("length", LENGTH_NAMES),
-        ("weight", WEIGHT_NAMES),
-    )
-    for rank, name in enumerate(names)
-}
-
-
-def _pick(simple: dict[str, tuple[float, str]]) -> dict[str, Quantity]:
-    """The best-ranked value of each role among those read; for the count, the first quantity read
-    whose name begins with 'count' (any case)."""
-    best: dict[str, tuple[int, str]] = {}
-    count: str | None = None
-    for name in simple:
-        role = _ROLE.get(name)
-        if role is not None:
-            held = best.get(role[0])
-            if held is None or role[1] < held[0]:
-                best[role[0]] = (role[1], name)
-        elif count is None and isinstance(name, str) and name[:5].lower() == "count":
-            count = name
-    if count is not None:
-        best["count"] = (0, count)
-    return {role: _quantity(simple, name) for role, (_, name) in best.items()}
-
-
-def _quantity(found: dict[str, tuple[float, str]], name: str) -> Quantity:
-    value, set_name = found[name]
-    return Quantity(value, f"{set_name}.{name}")
-
-
-def _project_scales(units: UnitScales) -> dict[str, float]:
+def project_scales(units: UnitScales) -> dict[str, float]:
+    """SI per project unit, by kind of quantity."""
     return {
         "length": units.length_m,
         "area": units.area_m2,
@@ -175,3 +138,11 @@ def _si_value(quantity: Any, cls: str, project: dict[str, float]) -> tuple[str, 
     unit = quantity.get_argument(2)
     scale = _unit_scale(unit, kind) if unit is not None and kind != "count" else project[kind]
     return kind, float(raw) * scale
+
+
+def _first(found: dict[str, tuple[float, str]], names: tuple[str, ...]) -> Quantity | None:
+    for name in names:
+        if name in found:
+            value, set_name = found[name]
+            return Quantity(value, f"{set_name}.{name}")
+    return None

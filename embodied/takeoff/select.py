@@ -65,7 +65,7 @@ def physical_parts(
     element: Any, index: ModelIndex, exclusion: Callable[[Any], str | None]
 ) -> tuple[Any, ...]:
     """The element's aggregated parts that are physical elements themselves."""
-    return tuple(p for p in index.parts(element) if p.is_a("IfcElement") and exclusion(p) is None)
+    return tuple(p for p in index.parts(element.id()) if p.is_a("IfcElement") and exclusion(p) is None)
 
 
 def select(file: Any, index: ModelIndex) -> Selection:
