@@ -5,6 +5,7 @@ wrong way is measured with its shells turned outwards."""
 
 from __future__ import annotations
 
+import pickle
 from types import SimpleNamespace
 
 import ifcopenshell.util.shape
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 
 from embodied.takeoff.geometry import (
     ORIENTATION_PROBLEM,
+    GeometryVolume,
+    PackedVolumes,
     batch_volumes,
     footprint_area,
     mesh_result,
@@ -154,3 +157,19 @@ def test_footprint_is_ifcopenshells_and_of_the_turned_mesh() -> None:
     (measured,) = batch_volumes([(BOX_V, top_turned)], [True])
     assert (measured.volume_m3, measured.footprint_m2) == (pytest.approx(24.0), pytest.approx(6.0))
     assert batch_volumes([(BOX_V, BOX_F)], [False])[0].footprint_m2 is None
+
+
+def test_packed_volumes_give_back_every_volume() -> None:
+    """PackedVolumes (the geometry process's answer for a large model) holds plain volumes in arrays
+    and the rest whole; every one comes back equal, in and out of order, and an unknown id is no key."""
+    volumes = {
+        30: GeometryVolume(0.6),
+        10: GeometryVolume(2.25),
+        20: GeometryVolume(None, "body geometry is not a closed solid: no volume from geometry"),
+        40: GeometryVolume(1.5, footprint_m2=4.0),
+        50: GeometryVolume(0.125, "a note"),
+    }
+    packed = PackedVolumes(volumes)
+    assert dict(packed) == volumes and len(packed) == 5
+    assert packed.get(10) == GeometryVolume(2.25) and packed.get(25) is None and 25 not in packed
+    assert pickle.loads(pickle.dumps(packed)) == packed

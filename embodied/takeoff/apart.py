@@ -20,10 +20,11 @@ import contextlib
 import faulthandler
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import ifcopenshell
 
@@ -63,7 +64,7 @@ class Measured:
     """What the geometry process sent: volumes by element step id (as `geometry.volumes` gives them),
     the parser's complaints about the entities it read, and why it gave nothing, if it did not."""
 
-    volumes: dict[int, geom.GeometryVolume]
+    volumes: Mapping[int, geom.GeometryVolume]  # a geometry.PackedVolumes, or empty
     damage: tuple[str, ...] = ()
     failure: str | None = None
 
@@ -120,9 +121,7 @@ def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> N
         if not file.by_type("IfcProject"):
             raise ValueError("the model has no IfcProject")  # the take-off's reading says so, not this
         unit_scales(file)  # a damaged unit assignment is said by the take-off's reading too
-        index = ModelIndex(file)
-        selection = select(file, index)
-        wanted = list(selection.counted) + [c for c, _ in selection.containers]
+        wanted = _wanted(file)
         total = len(wanted)
         last = 0.0
 
@@ -133,9 +132,16 @@ def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> N
                 last = time.monotonic()
 
         volumes = geom.volumes(file, wanted, threads=threads, on_progress=progress, stall_s=stall_s)
-        conn.send(("done", volumes, damage + parse_log(parser_only=True)))
+        conn.send(("done", geom.PackedVolumes(volumes), damage + parse_log(parser_only=True)))
     except BaseException as error:
         with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
             conn.send(("failed", f"the geometry process failed ({type(error).__name__}: {error})"))
     finally:
         conn.close()
+
+
+def _wanted(file: Any) -> list[Any]:
+    """The elements the take-off counts and its containers, as the take-off chooses them; its index
+    is let go before the kernel's process is forked from this one."""
+    selection = select(file, ModelIndex(file))
+    return [file.by_id(i) for i in selection.counted] + [c for c, _ in selection.containers]

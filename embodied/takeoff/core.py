@@ -19,7 +19,7 @@ import itertools
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -172,11 +172,11 @@ def _run(
     if not selection.counted and not selection.containers:
         message = "no element to take off: the model holds no physical element (IfcElement)"
         problems.append(Problem(ProblemKind.NO_QUANTITY, message))
-    volumes: dict[int, geom.GeometryVolume] = {}
+    volumes: Mapping[int, geom.GeometryVolume] = {}
     if options.use_geometry and measured is not None:
-        volumes = _measured_volumes(measured, selection)
+        volumes = _measured_volumes(measured, selection, file)
     elif options.use_geometry:
-        wanted = list(selection.counted) + [c for c, _ in selection.containers]
+        wanted = [file.by_id(i) for i in selection.counted] + [c for c, _ in selection.containers]
         total = len(wanted)
         volumes = geom.volumes(
             file,
@@ -221,17 +221,19 @@ def _run(
     )
 
 
-def _measured_volumes(measured: apart.Measured, selection: Selection) -> dict[int, geom.GeometryVolume]:
-    """The volumes the geometry process sent (the take-off's from here: completed in place, not
-    copied); an element it did not measure (none, when it failed) gets a note saying why, as
-    `geometry.volumes` notes an element the kernel did not reach."""
+def _measured_volumes(
+    measured: apart.Measured, selection: Selection, file: Any
+) -> Mapping[int, geom.GeometryVolume]:
+    """The volumes the geometry process sent; an element it did not measure (none, when it failed)
+    gets a note saying why, as `geometry.volumes` notes an element the kernel did not reach."""
     volumes = measured.volumes
     why = measured.failure or "the geometry process did not measure it"
-    for element in [*selection.counted, *(c for c, _ in selection.containers)]:
-        eid = element.id()
-        if eid not in volumes and getattr(element, "Representation", None) is not None:
-            volumes[eid] = geom.GeometryVolume(None, f"no geometry: {why}")
-    return volumes
+    missing = {
+        eid: geom.GeometryVolume(None, f"no geometry: {why}")
+        for eid in [*selection.counted, *(c.id() for c, _ in selection.containers)]
+        if eid not in volumes and getattr(file.by_id(eid), "Representation", None) is not None
+    }
+    return {**volumes, **missing} if missing else volumes  # (missing: only when the process failed)
 
 
 def _low_memory_note(model: Model, geometry: bool) -> str:
@@ -251,11 +253,14 @@ def _low_memory_note(model: Model, geometry: bool) -> str:
 
 
 def _rows(
-    taker: _Taker, elements: Sequence[Any], done: int, on_progress: Progress | None, total: int = 0
+    taker: _Taker, elements: Sequence[int], done: int, on_progress: Progress | None, total: int = 0
 ) -> list[TakeoffRow]:
+    """The rows of the elements of these step ids."""
     rows: list[TakeoffRow] = []
     total = total or len(elements)
-    for element in elements:
+    by_id = taker.index.file.by_id
+    for eid in elements:
+        element = by_id(eid)
         try:
             rows.extend(taker.element_rows(element))
         except DAMAGE as error:  # a damaged entity (wrong types, dangling references) of one element
@@ -267,7 +272,7 @@ def _rows(
 
 
 # The state a forked row worker reads (set just before the workers are forked, never pickled).
-_WORK: tuple[_Taker, Sequence[Any]] | None = None
+_WORK: tuple[_Taker, Sequence[int]] | None = None
 
 
 def _rows_of(span: tuple[int, int]) -> tuple[list[TakeoffRow], list[Problem], list[VolumeCheck], list[str]]:
@@ -281,7 +286,7 @@ def _rows_of(span: tuple[int, int]) -> tuple[list[TakeoffRow], list[Problem], li
 
 
 def _rows_in_parallel(
-    taker: _Taker, elements: Sequence[Any], jobs: int, late: list[str], on_progress: Progress | None
+    taker: _Taker, elements: Sequence[int], jobs: int, late: list[str], on_progress: Progress | None
 ) -> list[TakeoffRow]:
     """The rows of `elements` made by `jobs` forked processes, chunk by chunk, merged in element
     order: the same rows, problems and checks as one process makes (a material without density is
@@ -421,7 +426,7 @@ class _Taker:
         self,
         units: UnitScales,
         index: ModelIndex,
-        volumes: dict[int, geom.GeometryVolume],
+        volumes: Mapping[int, geom.GeometryVolume],
         options: TakeoffOptions,
         problems: list[Problem],
     ) -> None:
