@@ -12,6 +12,9 @@ of elements reads (property sets and quantity sets, about half of a Revit export
 elements as the take-off does (`select`), measures them with `geometry.volumes` (its kernel process,
 time-out and crash isolation included) and sends back the volumes and the parser's complaints. It
 has ended before the take-off opens the model lazily, so the two never hold the model at once.
+
+On grid_100k with geometry: the largest process 763-774 MB instead of 1 184-1 186 MB, all processes
+together 842-846 MB instead of 1 505-1 507 MB (PSS, bench/memtree.py), the same report.
 """
 
 from __future__ import annotations
