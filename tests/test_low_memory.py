@@ -4,7 +4,9 @@ the take-off read."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,21 @@ def test_bad_environment_value_is_one_line(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("EMBODIED_LOW_MEMORY_BYTES", "lots")
     with pytest.raises(Exception, match="EMBODIED_LOW_MEMORY_BYTES='lots' is not a number of bytes"):
         TakeoffOptions()
+
+
+def test_a_stuck_geometry_process_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The geometry process parses, then hangs (here: sleeps in place of meshing). Once it has said it
+    parsed, it is given the kernel's time-out and 10 s more, then stopped with its process group, and
+    every element with a body says so; nothing is left running."""
+
+    def hang(*_: object, **__: object) -> None:
+        time.sleep(3600)
+
+    monkeypatch.setattr(apart.geom, "volumes", hang)
+    options = TakeoffOptions(low_memory_bytes=0, geometry_timeout_s=0.5)
+    start = time.monotonic()
+    result = pipeline.run_takeoff(SAMPLE, options)
+    assert time.monotonic() - start < 60
+    assert len(result.rows) == 75
+    stopped = [r for r in result.rows if "gave no result for 0.5 s and was stopped" in r.note]
+    assert stopped and not multiprocessing.active_children()

@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -80,41 +82,68 @@ def measure(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Measured:
     """The volumes of the elements the take-off will count in the model at `path`, measured in a
-    forked process (see the module docstring). `on_progress(done, total)` as shapes come. The process
-    is stopped after `stall_s` seconds without a message (the kernel's own time-out is the same, so
-    this only catches a process stuck elsewhere); a process that ends without an answer (a crash
-    while parsing) gives a failure, never an exception."""
+    forked process (see the module docstring). `on_progress(done, total)` as shapes come.
+
+    The parse is waited for as long as it takes (as a parse in this process would be); after it,
+    the process is stopped when `stall_s` seconds (and 10 more) pass without a message: the kernel's
+    own time-out is the same, so this only catches a process stuck elsewhere. A process that ends
+    without an answer (a crash while parsing) gives a failure, never an exception. The process and
+    the kernel's process it starts are a process group of their own: stopped together, and the
+    terminal's Ctrl-C reaches this process only, which stops them."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     # not daemonic: it starts the kernel's process itself (geometry.volumes)
     child = context.Process(target=_main, args=(str(path), threads, stall_s, send), daemon=False)
     child.start()
+    pid = child.pid
+    assert pid is not None  # (started)
+    with contextlib.suppress(OSError):  # (the child does the same: whichever runs first)
+        os.setpgid(pid, pid)
     send.close()
     try:
-        while True:
-            if not receive.poll(stall_s + 10.0):
-                return Measured({}, failure=f"{geom.STALLED} {stall_s:g} s and was stopped")
-            try:
-                message = receive.recv()
-            except EOFError:
-                return Measured({}, failure="the geometry process stopped abnormally (crashed)")
-            if message[0] == "progress":
-                if on_progress is not None:
-                    on_progress(message[1], message[2])
-                continue
-            if message[0] == "failed":
-                return Measured({}, failure=message[1])
-            return Measured(message[1], message[2])
+        measured = _answer(receive, stall_s, on_progress)
+    except BaseException:
+        _stop(child)
+        raise
     finally:
         receive.close()
+    if measured.failure is None:
         child.join(timeout=10)
-        if child.is_alive():
-            child.kill()
-            child.join()
+    _stop(child)
+    return measured
+
+
+def _answer(receive: Connection, stall_s: float, on_progress: Callable[[int, int], None] | None) -> Measured:
+    patience: float | None = None  # none for the parse: the first message comes after it
+    while True:
+        if not receive.poll(patience):
+            return Measured({}, failure=f"{geom.STALLED} {stall_s:g} s and was stopped")
+        try:
+            message = receive.recv()
+        except EOFError:
+            return Measured({}, failure="the geometry process stopped abnormally (crashed)")
+        patience = stall_s + 10.0
+        if message[0] == "progress":
+            if on_progress is not None:
+                on_progress(message[1], message[2])
+            continue
+        if message[0] == "failed":
+            return Measured({}, failure=message[1])
+        return Measured(message[1], message[2])
+
+
+def _stop(child: Any) -> None:
+    """Stop the geometry process and the kernel's process it may have started, if still running."""
+    if child.is_alive():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+    child.join()
 
 
 def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> None:
     """In the geometry process: parse, choose, measure, answer (see `measure`)."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # a process group of its own, with the kernel's process (see `measure`)
     faulthandler.disable()  # a crash is reported by the parent, not dumped on the terminal
     ifcopenshell.ifcopenshell_wrapper.get_log()  # the parent's log is not this parse's
     try:
@@ -126,6 +155,7 @@ def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> N
         unit_scales(file)  # a damaged unit assignment is said by the take-off's reading too
         wanted = _wanted(file)
         total = len(wanted)
+        conn.send(("progress", 0, total))  # parsed: from here, `measure` waits stall_s at most
         last = 0.0
 
         def progress(done: int) -> None:

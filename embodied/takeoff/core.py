@@ -367,19 +367,10 @@ def classification_text(references: list[Any]) -> str | None:
     return "; ".join(dict.fromkeys(found)) or None
 
 
-def predefined_type(element: Any, element_type: Any, read: Callable[[Any, str], Any] = getattr) -> str | None:
-    """The element's predefined type, its type's first (as ifcopenshell.util.element.get_predefined_type).
-    `read(entity, attribute)` reads an attribute, None when the entity has none."""
-    if element_type is not None:
-        decided, value = _type_predefined(element_type, read)
-        if decided:
-            return value
-    return _own_predefined(element, read)
-
-
 def _type_predefined(element_type: Any, read: Callable[[Any, str], Any]) -> tuple[bool, str | None]:
-    """(whether the type decides the predefined type, its value): it does unless it has none, or
-    NOTDEFINED."""
+    """(whether the type decides the element's predefined type, its value): the type's is used first
+    (as ifcopenshell.util.element.get_predefined_type), unless it has none or NOTDEFINED. `read(entity,
+    attribute)` reads an attribute, None when the entity has none."""
     value = read(element_type, "PredefinedType")
     if value == "USERDEFINED" or not value:
         value = read(element_type, "ElementType") or read(element_type, "ProcessType")
@@ -389,6 +380,7 @@ def _type_predefined(element_type: Any, read: Callable[[Any, str], Any]) -> tupl
 
 
 def _own_predefined(element: Any, read: Callable[[Any, str], Any]) -> str | None:
+    """The occurrence's own predefined type (its ObjectType when USERDEFINED or none)."""
     value = read(element, "PredefinedType")
     if value == "USERDEFINED" or not value:
         value = read(element, "ObjectType")
