@@ -67,9 +67,9 @@ class GeometryVolume:
 class PackedVolumes(Mapping[int, GeometryVolume]):
     """Geometry volumes by element step id, packed for the take-off of a large model (takeoff.apart):
     the step ids and volumes in two arrays, and whole only the volumes with a note or a footprint. A
-    volume is made again when it is asked for. 100 000 volumes of the 100k grid take 2.6 MB instead
-    of 16 MB (an object, its float, its key and a dictionary entry each), and travel between
-    processes as two arrays."""
+    volume is made again when it is asked for. The 100 000 volumes of the 100k grid (15 000 slabs
+    with a footprint) take 3.9 MB instead of 16 MB (an object, its float, its key and a dictionary
+    entry each)."""
 
     def __init__(self, volumes: Mapping[int, GeometryVolume]) -> None:
         plain = {i: v.volume_m3 for i, v in volumes.items() if v == GeometryVolume(v.volume_m3)}
