@@ -204,15 +204,13 @@ def match(
 def _print_match_summary(result: MatchResult) -> None:
     summary = result.summary()
     coverage = result.coverage
-    share = coverage.share
     say(
         f"{Path(result.takeoff.model.path).name}: {summary['materials']} materials, "
         f"{summary['matched']} matched, {summary['unmatched']} unmatched (database {result.database_version})"
     )
-    shown = f"{share:.1%}" if share is not None else "unknown"
     verdict = "met" if coverage.rule_met else "NOT shown"
     say(
-        f"  matched mass share {shown} of {coverage.total_mass_kg:,.0f} kg known mass; "
+        f"  matched mass share {coverage.share_text} ({coverage.total_mass_kg:,.0f} kg of known mass); "
         f"GB/T 51366 {coverage.required_share:.0%} rule {verdict}"
     )
     for name, kg in coverage.unmatched_by_mass[:5]:
@@ -325,12 +323,36 @@ def _print_calculation_summary(result: Calculation) -> None:
         say(
             f"  scope: {switch.switch} = {switch.value}: {_kg(switch.effect_kgco2e)} left out ({switch.note})"
         )
-    summary, share = result.match.summary(), result.match.coverage.share
+    summary = result.match.summary()
     if summary["unmatched"]:
-        shown = f"{share:.1%} of the known mass" if share is not None else "an unknown mass share"
-        say(f"  NOT in the totals: {summary['unmatched']} unmatched materials (matched: {shown})")
+        shown = result.match.coverage.share_text
+        say(f"  NOT in the totals: {summary['unmatched']} unmatched materials (matched mass share: {shown})")
     if life.problems:
         say(f"  {len(life.problems)} problems and assumptions: see the output's problems")
+    _print_plausibility(result)
+
+
+def _print_plausibility(result: Calculation) -> None:
+    """The plausibility findings, implausible first, each with what to do (all of them: a reviewer
+    reads the same list on the report's first page)."""
+    found = result.plausibility
+    if found is None:
+        return
+    counts = found.counts()
+    if not found.findings:
+        say(f"  plausibility: no findings ({len(found.checks_run)} checks of {found.checks_file})")
+        return
+    say(
+        f"  plausibility: {counts['implausible']} implausible, {counts['warning']} warnings"
+        + (f" ({counts['confirmed']} confirmed)" if counts["confirmed"] else "")
+        + f" (checks: {found.checks_file})"
+    )
+    for finding in found.findings:
+        mark = "IMPLAUSIBLE" if finding.severity == "implausible" else "warning"
+        state_text = f" [confirmed: {finding.confirmation}]" if finding.confirmed else ""
+        say(f"  {mark}: {finding.check}: {finding.message}{state_text}")
+        if not finding.confirmed:
+            say(f"    → {finding.hint}")
 
 
 @app.command()
@@ -346,7 +368,9 @@ def report(
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict", help="Exit 3 (after writing) when a material is unmatched or the 95 % rule fails."
+            "--strict",
+            help="Exit 3 (after writing) when a material is unmatched, the 95 % rule fails or an "
+            "implausible finding is not confirmed.",
         ),
     ] = False,
     config: ConfigOpt = None,
@@ -382,14 +406,7 @@ def report(
             quiet,
             cache,
         )
-        built = report_stage.build(
-            result.match,
-            result.lifecycle,
-            result.settings,
-            result.database,
-            lang=lang,
-            mapping_sha256=result.mapping_sha256,
-        )
+        built = pipeline.report_model(result, lang)
         warnings: list[str] = []
         if "pdf" in chosen:
             from embodied.report.render_pdf import pdf_warnings
@@ -408,13 +425,14 @@ def report(
         say(f"embodied: warning: {warning}")
     coverage = result.match.coverage
     unmatched = result.match.summary()["unmatched"]
-    if strict and (unmatched or not coverage.rule_met):
-        why = (
-            f"{unmatched} unmatched materials"
-            if unmatched
-            else "the GB/T 51366 95 % coverage rule is not shown"
-        )
-        say(f"embodied: strict: {why} (reports were written)")
+    implausible = result.plausibility.open_implausible if result.plausibility is not None else ()
+    if strict and (unmatched or not coverage.rule_met or implausible):
+        reasons = [f"{unmatched} unmatched materials"] if unmatched else []
+        if not coverage.rule_met:
+            reasons.append("the GB/T 51366 95 % coverage rule is not shown")
+        if implausible:
+            reasons.append(f"{len(implausible)} implausible finding(s) not confirmed")
+        say(f"embodied: strict: {'; '.join(reasons)} (reports were written)")
         raise typer.Exit(3)
 
 

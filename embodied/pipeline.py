@@ -7,27 +7,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embodied import factors, lifecycle, matching, reading, takeoff
+from embodied import factors, lifecycle, matching, plausibility, reading, takeoff
 from embodied.cache import TakeoffCache
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
 from embodied.matching.core import MatchOptions
+from embodied.matching.mapping import UserMapping
 from embodied.matching.mapping import read as read_mapping
+from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings, find_settings
 from embodied.records import MatchResult, TakeoffResult
+from embodied.report.model import ReportModel
+from embodied.report.model import build as build_report
 from embodied.takeoff.area import floor_area
 from embodied.takeoff.core import Progress, TakeoffOptions, measure_apart
 
 
 @dataclass(frozen=True, slots=True)
 class Calculation:
-    """Everything one run computed: the matched take-off, the life cycle and the settings used."""
+    """Everything one run computed: the matched take-off, the life cycle, its plausibility findings
+    and the settings used."""
 
     match: MatchResult
     lifecycle: LifecycleResult
     settings: ProjectSettings
     database: FactorDB
     mapping_sha256: str | None = None
+    plausibility: Plausibility | None = None
 
 
 def run_takeoff(
@@ -111,8 +117,46 @@ def run_calculate(
     settings = find_settings(Path(model_path), config_path)  # before the model: a bad config fails fast
     db = factors.load(database, packs)
     mapping = read_mapping(mapping_path, db.factors.keys()) if mapping_path is not None else None
+    _check_confirmations(settings, mapping)
     taken = run_takeoff(model_path, options, on_progress=on_progress, cache=cache, data_version=db.version)
     matched = matching.run(taken, db, mapping, match_options)
     result = lifecycle.calculate(matched, db, settings, floor_area=floor_area(taken))
+    found = plausibility.check(
+        matched,
+        result,
+        db,
+        building_type=settings.building.building_type,
+        confirmations=confirmations(settings),
+    )
     mapping_sha = hashlib.sha256(mapping_path.read_bytes()).hexdigest() if mapping_path is not None else None
-    return Calculation(matched, result, settings, db, mapping_sha)
+    return Calculation(matched, result, settings, db, mapping_sha, found)
+
+
+def _check_confirmations(settings: ProjectSettings, mapping: UserMapping | None) -> None:
+    """Every check id a confirmation names exists (an InputError naming the file and line otherwise)."""
+    if settings.plausibility.confirm:
+        where = f"{settings.source or 'project settings'}: plausibility.confirm"
+        plausibility.validate_confirmations(settings.plausibility.confirm, where, building=True)
+    for entry in mapping.adjustments.values() if mapping is not None else ():
+        plausibility.validate_confirmations(entry.confirm, entry.where)
+
+
+def confirmations(settings: ProjectSettings) -> dict[str, str]:
+    """The building-level plausibility confirmations of the project file: check -> "<file>: <note>"."""
+    section = settings.plausibility
+    where = Path(settings.source).name if settings.source else "project settings"
+    note = f": {section.note}" if section.note else ""
+    return {check: f"{where} [plausibility]{note}" for check in section.confirm}
+
+
+def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
+    """The report model of a calculation, its plausibility findings included: what every format renders."""
+    return build_report(
+        calc.match,
+        calc.lifecycle,
+        calc.settings,
+        calc.database,
+        lang=lang,
+        mapping_sha256=calc.mapping_sha256,
+        plausibility=calc.plausibility,
+    )

@@ -103,6 +103,15 @@ class Offsets:
 
 
 @dataclass(frozen=True, slots=True)
+class PlausibilitySettings:
+    """Plausibility checks of the whole building (intensity_range, floor_area_consistency) that the
+    user has looked at and confirms, and why; they stay listed in the report, marked confirmed."""
+
+    confirm: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class MaterialOverride:
     """One ``[[materials]]`` entry, keyed by the material name as the model writes it."""
 
@@ -124,6 +133,7 @@ class ProjectSettings:
     operation: Operation = Operation()
     scope: Scope = Scope()
     offsets: Offsets = Offsets()
+    plausibility: PlausibilitySettings = PlausibilitySettings()
     materials: tuple[MaterialOverride, ...] = ()
     source: str | None = None  # path of the file read, None for the defaults
     sha256: str | None = None  # of the file's bytes
@@ -193,7 +203,7 @@ def find_settings(model_path: Path, explicit: Path | None) -> ProjectSettings:
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    kind: Literal["number", "text", "flag", "choice", "province", "grid", "mode"]
+    kind: Literal["number", "text", "flag", "choice", "province", "grid", "mode", "names"]
     unit: str = ""
     low: float | None = 0.0
     strict: bool = False  # low itself is not allowed
@@ -256,6 +266,7 @@ _SECTIONS: dict[str, tuple[type[Any], dict[str, _Rule]]] = {
     ),
     "scope": (Scope, {f.name: _FLAG for f in fields(Scope)}),
     "offsets": (Offsets, {"carbon_credits_kgco2e": _number("kgCO2e")}),
+    "plausibility": (PlausibilitySettings, {"confirm": _Rule("names"), "note": _TEXT}),
 }
 _MATERIAL_RULES = {
     "material": _TEXT,
@@ -464,7 +475,13 @@ class _Reader:
             "province": 'a province name ("北京", "beijing")',
             "grid": 'a grid-factor key ("national-2023", "province") or a number (kgCO2/kWh)',
             "mode": 'a transport mode ("road_diesel_18t")',
+            "names": 'a list of check ids (["intensity_range"])',
         }[rule.kind]
+        if rule.kind == "names":
+            if isinstance(raw, list) and all(isinstance(n, str) and n.strip() for n in raw):
+                return tuple(n.strip() for n in raw)
+            self.problem(path, f"expected {expected}, got {_describe(raw)}")
+            return _INVALID
         if rule.kind == "flag" and isinstance(raw, bool):
             return raw
         if rule.kind == "number" or (rule.kind == "grid" and _is_number(raw)):

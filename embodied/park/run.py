@@ -109,14 +109,7 @@ def building_task(spec: BuildingSpec) -> BuildingOutcome:
             database=Path(spec.database) if spec.database else None,
             cache=default_cache() if spec.cache else None,
         )
-        built = report_stage.build(
-            calc.match,
-            calc.lifecycle,
-            calc.settings,
-            calc.database,
-            lang=spec.lang,
-            mapping_sha256=calc.mapping_sha256,
-        )
+        built = pipeline.report_model(calc, spec.lang)
         written = report_stage.write_reports(built, Path(spec.outdir), spec.stem, spec.formats)
     except EmbodiedError as error:
         return failed_outcome(spec, error.one_line(), type(error).__name__, time.perf_counter() - start)

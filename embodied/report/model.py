@@ -23,6 +23,7 @@ import yaml
 from embodied import __version__
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
+from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings
 from embodied.records import (
     MODULE_STAGE,
@@ -156,6 +157,8 @@ class ReportModel:
     tiers: tuple[dict[str, Any], ...]
     gb55015: dict[str, Any] | None
     fingerprint: Fingerprint
+    plausibility: tuple[dict[str, Any], ...] = ()  # findings: check, severity, message, material, ...
+    plausibility_summary: dict[str, Any] | None = None  # counts, the checks run, their file
 
     def label(self, *path: str) -> str:
         """The label at `path` in labels.yaml, in the report's language(s)."""
@@ -237,6 +240,7 @@ def build(
     lang: str = "zh+en",
     mapping_sha256: str | None = None,
     labels: Mapping[str, Any] | None = None,
+    plausibility: Plausibility | None = None,
 ) -> ReportModel:
     """The report model of one calculation (pure: reads only the labels file)."""
     labels = labels if labels is not None else load_labels()
@@ -329,7 +333,15 @@ def build(
         hotspot_classes=hot_classes,
         elements=_elements(match),
         coverage={
-            "mass_fraction_matched": _r(coverage.share, 6),
+            "mass_fraction_matched": _r(coverage.share, 6),  # None when it cannot be established
+            "mass_fraction_matched_of_known": _r(coverage.known_share, 6),
+            "share_is_lower_bound": coverage.share_is_lower_bound,
+            "unknown_mass_volume_m3": _r(coverage.unknown_volume_m3, 6),
+            "unknown_mass_volume": [
+                {"material": name, "volume_m3": _r(volume, 6)}
+                for name, volume in coverage.unknown_volume_materials
+            ],
+            "share_text": coverage.share_text,
             "matched_mass_kg": _r(coverage.matched_mass_kg),
             "total_mass_kg": _r(coverage.total_mass_kg),
             "required_share": coverage.required_share,
@@ -359,7 +371,50 @@ def build(
         tiers=tuple(dataclasses.asdict(t) for t in life.tiers),
         gb55015=dataclasses.asdict(life.gb55015) if life.gb55015 is not None else None,
         fingerprint=fingerprint(match, settings, db, mapping_sha256),
+        plausibility=_findings(plausibility, lang),
+        plausibility_summary=_plausibility_summary(plausibility, lang),
     )
+
+
+def _findings(result: Plausibility | None, lang: str) -> tuple[dict[str, Any], ...]:
+    """Each finding as JSON-ready data, with its check's title in the report's language."""
+    if result is None:
+        return ()
+    titles = {a.check: pick({"en": a.title_en, "zh": a.title_zh}, lang) for a in result.about}
+    return tuple(
+        {
+            "check": f.check,
+            "title": titles.get(f.check, f.check),
+            "severity": f.severity.value,
+            "message": f.message,
+            "material": f.material,
+            "global_ids": list(f.global_ids),
+            "kgco2e_affected": _r(f.kgco2e_affected),
+            "hint": f.hint,
+            "confirmed": f.confirmed,
+            "confirmation": f.confirmation,
+        }
+        for f in result.findings
+    )
+
+
+def _plausibility_summary(result: Plausibility | None, lang: str) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return result.counts() | {
+        "open_implausible": len(result.open_implausible),
+        "checks_file": result.checks_file,
+        "checks": [
+            {
+                "check": a.check,
+                "title": pick({"en": a.title_en, "zh": a.title_zh}, lang),
+                "source": f"{a.source}: {a.source_ref}",
+                "verification": a.verification,
+                "reasoning": a.reasoning,
+            }
+            for a in result.about
+        ],
+    }
 
 
 def _stage_of(module: Module, separate: bool) -> str:

@@ -42,11 +42,23 @@ Fmts = Sequence[str | None]
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 FORMULA_WIDTH = len("=formula cell")  # a formula's width: its text is not what Excel shows
 
-SHEETS = ("summary", "stages", "modules", "materials", "lines", "elements", "issues", "sources", "settings")
+SHEETS = (
+    "summary",
+    "plausibility",
+    "stages",
+    "modules",
+    "materials",
+    "lines",
+    "elements",
+    "issues",
+    "sources",
+    "settings",
+)
 # Words of the workbook not in templates/labels.yaml (words there take precedence): key|zh|en.
 _TABLE = """
-summary|汇总|Summary ; stages|阶段|Stages ; modules|模块|Modules ; materials|建材|Materials
-lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues ; sources|数据来源|Sources
+summary|汇总|Summary ; plausibility|合理性检查|Plausibility ; stages|阶段|Stages ; modules|模块|Modules
+materials|建材|Materials ; lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues
+sources|数据来源|Sources
 settings|设置|Settings ; item|条目|Item ; value|数值|Value ; note|注|Note ; key|代号|Key ; label|名称|Label
 stage|GB/T 51366 阶段|GB/T 51366 stage ; module|模块|Module ; kgco2e|碳排放 kgCO2e|Emissions kgCO2e
 per_m2|单位面积 kgCO2e/m²|kgCO2e per m² ; ifc_classes|IFC 类别|IFC classes ; factor_id|因子编号|Factor id
@@ -69,6 +81,8 @@ project|项目|Project ; switches|范围开关|Scope switches ; standards|标准
 total_scope|范围内合计|Total in scope ; operational|运行碳排放强度 kgCO2/(m²·a)|Operational kgCO2/(m²·a)
 mass_matched|已匹配质量 kg|Matched mass kg ; mass_total|总质量 kg|Total mass kg
 required|要求比例|Required share ; unknown_mass|质量未知的建材|Materials of unknown mass
+check|检查|Check ; severity|等级|Severity ; kgco2e_affected|涉及 kgCO2e|kgCO2e affected
+hint|处理方式|How to resolve ; confirmation|确认|Confirmation
 """
 WORDS: dict[str, tuple[str, str]] = {
     key.strip(): (zh.strip(), en.strip())
@@ -86,7 +100,18 @@ def render(report: ReportModel, path: Path) -> None:
     wb.properties.title = report.title[:255]
     wb.properties.creator = f"embodied {report.fingerprint.tool_version}"
     wb.calculation.fullCalcOnLoad = True
-    fills = (_summary, _stages, _modules, _materials, _lines, _elements, _issues, _sources, _settings)
+    fills = (
+        _summary,
+        _plausibility,
+        _stages,
+        _modules,
+        _materials,
+        _lines,
+        _elements,
+        _issues,
+        _sources,
+        _settings,
+    )
     for key, fill in zip(SHEETS, fills, strict=True):
         sheet = Sheet(wb.create_sheet(sheet_name(report.lang, *WORDS[key])))
         fill(sheet, report)
@@ -297,6 +322,7 @@ def _summary(ws: Sheet, r: ReportModel) -> None:
     row = _kv(ws, row, r, _w(r, "operational"), r.operational_kgco2_per_m2a, "kgCO2/(m²·a)", fmt=M2)
     row = _section(ws, row + 1, _w(r, "coverage"))
     verdict = _w(r, "rule_met" if cov.get("rule_met") else "rule_not_met")
+    verdict += f"; {cov.get('share_text')}"
     row = _kv(ws, row, r, _w(r, "coverage"), cov.get("mass_fraction_matched"), "", fmt=SHARE, note=verdict)
     row = _kv(ws, row, r, _w(r, "required"), cov.get("required_share"), "", fmt=SHARE)
     row = _kv(ws, row, r, _w(r, "mass_matched"), cov.get("matched_mass_kg"), "kg", fmt=KG)
@@ -455,6 +481,20 @@ def _elements(ws: Sheet, r: ReportModel) -> None:
     heads = [_w(r, k if k != "material" else "material_field") for k in keys]
     fmts = [QTY if k == "volume_m3" else None for k in keys]
     ws.table(heads, ([e[k] for k in keys] for e in r.elements), fmts)
+
+
+def _plausibility(ws: Sheet, r: ReportModel) -> None:
+    """The plausibility findings, implausible first, as on the report's first page."""
+    keys = ("check", "title", "severity", "material_field", "kgco2e_affected", "message", "hint")
+    heads = [_w(r, k) for k in keys] + [_w(r, "confirmation"), _w(r, "global_id")]
+    rows = [
+        [
+            f["check"], f["title"], _w(r, f["severity"]), f["material"], f["kgco2e_affected"], f["message"],
+            f["hint"], f["confirmation"] if f["confirmed"] else None, "; ".join(f["global_ids"]) or None,
+        ]
+        for f in r.plausibility
+    ]  # fmt: skip
+    ws.table(heads, rows, [None] * 4 + [KG])
 
 
 def _issues(ws: Sheet, r: ReportModel) -> None:

@@ -19,15 +19,14 @@ CREATED = "(fixed for the golden file)"
 
 def sample_document() -> dict[str, Any]:
     """The JSON report of examples/sample_building.ifc with examples/embodied.toml, as run from the repo."""
-    from embodied.pipeline import run_calculate
-    from embodied.report.model import build
+    from embodied.pipeline import report_model, run_calculate
     from embodied.report.render_json import document
 
     cwd = Path.cwd()
     os.chdir(REPO)  # paths in the report are file names, but run it the same way every time
     try:
         calc = run_calculate(Path("examples/sample_building.ifc"))
-        report = build(calc.match, calc.lifecycle, calc.settings, calc.database, lang="zh+en")
+        report = report_model(calc, "zh+en")
     finally:
         os.chdir(cwd)
     doc = document(report)
