@@ -369,6 +369,9 @@ def match_document(result: MatchResult) -> Document:
         "cutoff_share": coverage.cutoff_share,
         "rule_met": coverage.rule_met,
         "unknown_mass": list(coverage.unknown_mass),
+        "matched_mass_share_of_known": plain(coverage.known_share),
+        "unknown_mass_volume_m3": plain(coverage.unknown_volume_m3),
+        "share_text": coverage.share_text,
         "unmatched_by_mass": [{"material": m, "mass_kg": kg} for m, kg in coverage.unmatched_by_mass],
         "omissible_under_cutoff": list(coverage.omissible),
     }

@@ -216,29 +216,65 @@ class MaterialMatch:
     factor_data_type: str | None = None  # standard, derived, supplementary, official, user, epd
     factor_verification: str | None = None
     factor_source: str | None = None  # "<source_id>: <source_ref>"
+    fill_fraction: float | None = None  # the mapping file's share of the volume that is this material
+    confirmed_checks: tuple[str, ...] = ()  # plausibility checks the user confirmed (mapping `confirm`)
+    confirmed_where: str | None = None  # "<mapping file>:<line>"
+    confirmed_note: str = ""  # the mapping row's note: why
 
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """The GB/T 51366 §6.1 inclusion rule: matched materials hold at least `required_share` of the
-    total mass; only then may items each under `cutoff_share` be left out."""
+    total mass; only then may items each under `cutoff_share` be left out.
+
+    The share is never computed over the known mass alone while unmatched materials of unknown mass
+    have a volume: then it cannot be established (``share`` None) and ``unknown_volume_m3`` says how
+    much is unknown. Matched materials of unknown mass (a per-m² window without a density) only make
+    the true share larger: the share is then a lower bound (``share_is_lower_bound``)."""
 
     total_mass_kg: float
     matched_mass_kg: float
     required_share: float
     cutoff_share: float
-    unknown_mass: tuple[str, ...]  # materials whose mass is unknown (no density): the share is uncertain
+    unknown_mass: tuple[str, ...]  # materials with a volume but no mass (no density)
     unmatched_by_mass: tuple[tuple[str, float], ...]  # (material, kg), heaviest first
     omissible: tuple[str, ...]  # unmatched materials each under the cut-off share
+    unknown_volume_materials: tuple[tuple[str, float], ...] = ()  # unmatched, mass unknown: (name, m³)
+    share_is_lower_bound: bool = False  # matched materials of unknown mass are left out of both sides
+
+    @property
+    def unknown_volume_m3(self) -> float:
+        return sum(volume for _, volume in self.unknown_volume_materials)
+
+    @property
+    def known_share(self) -> float | None:
+        """Matched over known mass: an upper bound when unmatched materials have an unknown mass."""
+        return self.matched_mass_kg / self.total_mass_kg if self.total_mass_kg > 0 else None
 
     @property
     def share(self) -> float | None:
-        return self.matched_mass_kg / self.total_mass_kg if self.total_mass_kg > 0 else None
+        """The matched share of the mass; None when it cannot be established (see the class)."""
+        return None if self.unknown_volume_materials else self.known_share
+
+    @property
+    def share_text(self) -> str:
+        if self.unknown_volume_materials:
+            names = ", ".join(f"{n} {v:,.1f} m³" for n, v in self.unknown_volume_materials[:5])
+            more = " …" if len(self.unknown_volume_materials) > 5 else ""
+            return (
+                f"cannot be established: {self.unknown_volume_m3:,.1f} m³ of unmatched materials of unknown "
+                f"mass ({names}{more})"
+            )
+        share = self.share
+        if share is None:
+            return "no mass is known"
+        return f"{share:.1%}" + (" (a lower bound: matched materials of unknown mass left out)"
+                                 if self.share_is_lower_bound else "")  # fmt: skip
 
     @property
     def rule_met(self) -> bool:
         share = self.share
-        return share is not None and share >= self.required_share and not self.unknown_mass
+        return share is not None and share >= self.required_share
 
 
 @dataclass(frozen=True, slots=True)

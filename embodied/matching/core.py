@@ -19,7 +19,7 @@ from typing import Any
 
 from embodied.factors import Factor, FactorDB
 from embodied.matching import rules
-from embodied.matching.mapping import UserMapping
+from embodied.matching.mapping import Entry, UserMapping
 from embodied.records import (
     Coverage,
     MatchMethod,
@@ -27,6 +27,7 @@ from embodied.records import (
     MaterialMatch,
     Problem,
     ProblemKind,
+    SplitMethod,
     TakeoffResult,
     TakeoffRow,
     VolumeOrigin,
@@ -76,8 +77,9 @@ def run(
         decided: dict[_Decision, list[TakeoffRow]] = defaultdict(list)
         for ifc_class, rows in sorted(by_class.items()):
             decided[_decide(name, ifc_class, rows, db, mapping, options)].extend(rows)
+        adjustment = mapping.adjustment_for(name) if mapping is not None else None
         for decision, rows in decided.items():
-            materials.append(_material(name, rows, decision, db))
+            materials.append(_material(name, rows, decision, db, adjustment))
     if options.rebar_estimate:
         estimate = _rebar_estimate(takeoff, materials, db)
         if estimate is not None:
@@ -138,37 +140,47 @@ def _sum(values: Iterable[float | None]) -> float | None:
     return sum(known) if known else None
 
 
-def _material(name: str, rows: Sequence[TakeoffRow], decision: _Decision, db: FactorDB) -> MaterialMatch:
+def _material(
+    name: str, rows: Sequence[TakeoffRow], decision: _Decision, db: FactorDB, adjustment: Entry | None = None
+) -> MaterialMatch:
     factor = db.factors.get(decision.factor_id) if decision.factor_id else None
     notes: list[str] = []
     density = db.density_for(factor) if factor is not None else None
+    fill = (
+        adjustment.fill_fraction if adjustment is not None and adjustment.fill_fraction is not None else 1.0
+    )
     masses: list[float | None] = []
     mass_sources: set[str] = set()
     for row in rows:
         if row.mass_kg is not None:
-            masses.append(row.mass_kg)
+            masses.append(row.mass_kg * fill)
             mass_sources.add(row.mass_source or "model")
         elif row.volume_m3 is not None and density is not None:
-            masses.append(row.volume_m3 * density[0])
+            masses.append(row.volume_m3 * fill * density[0])
             mass_sources.add(f"volume × {density[0]:g} kg/m³ ({density[1]})")
         else:
             masses.append(None)
-    volume = _sum(r.volume_m3 for r in rows)
+    raw_volume = _sum(r.volume_m3 for r in rows)
+    volume = raw_volume * fill if raw_volume is not None else None
+    if adjustment is not None and adjustment.fill_fraction is not None:
+        shown = (
+            f"volume {raw_volume:g} m³ × {fill:g} = {volume:g} m³" if raw_volume is not None else "no volume"
+        )
+        notes.append(f"fill fraction {fill:g} from {adjustment.where}: {shown}")
     mass = _sum(masses)
     missing_volume = sum(1 for r in rows if r.volume_m3 is None)
     if missing_volume:
         notes.append(f"{missing_volume} of {len(rows)} parts have no volume")
     if mass is not None and None in masses:
         notes.append(f"mass known for {len(masses) - masses.count(None)} of {len(masses)} parts")
-    area = _sum(
-        (r.area_m2 * (r.share if r.share is not None else 1.0)) if r.area_m2 is not None else None
-        for r in rows
-    )
+    area, area_note = _area(rows)
     quantity = None
     if factor is not None:
         quantity, note = _quantity(factor, volume, mass, area)
         if note:
             notes.append(note)
+        elif factor.declared_unit == "m2" and area_note:
+            notes.append(area_note)
         if factor.data_type in ("derived", "supplementary") or factor.verification in (
             "unverified",
             "recollection",
@@ -194,7 +206,38 @@ def _material(name: str, rows: Sequence[TakeoffRow], decision: _Decision, db: Fa
         note="; ".join(notes),
         element_ids=tuple(sorted({r.global_id for r in rows})),
         **_factor_fields(factor),
+        fill_fraction=adjustment.fill_fraction if adjustment is not None else None,
+        confirmed_checks=adjustment.confirm if adjustment is not None else (),
+        confirmed_where=adjustment.where if adjustment is not None and adjustment.confirm else None,
+        confirmed_note=adjustment.note if adjustment is not None and adjustment.confirm else "",
     )
+
+
+def _area(rows: Sequence[TakeoffRow]) -> tuple[float | None, str]:
+    """The area the material covers, summed over its parts, and how it was found: a layer covers its
+    element's whole face (its volume / its thickness, else the element's area, never a share of it);
+    any other part the element's area × its share (the whole area for a single material)."""
+    areas: list[float | None] = []
+    hows: set[str] = set()
+    for r in rows:
+        layer = r.split_method is SplitMethod.LAYER_THICKNESS and bool(r.layer_thickness_m)
+        if layer and r.volume_m3 is not None and r.layer_thickness_m:
+            areas.append(r.volume_m3 / r.layer_thickness_m)
+            hows.add("layer volume / layer thickness")
+        elif layer and r.area_m2 is not None:
+            areas.append(r.area_m2)
+            hows.add("the element's area (a layer covers the whole face)")
+        elif r.area_m2 is not None:
+            areas.append(r.area_m2 * (r.share if r.share is not None else 1.0))
+            hows.add("the element's area" + (" × its share" if r.share not in (None, 1.0) else ""))
+        else:
+            areas.append(None)
+    area = _sum(areas)
+    missing = areas.count(None)
+    how = "area = " + "; ".join(sorted(hows)) if hows else ""
+    if area is not None and missing:
+        how += f"; {missing} of {len(areas)} parts without an area"
+    return area, how
 
 
 def _factor_fields(factor: Factor | None) -> dict[str, Any]:
@@ -316,6 +359,12 @@ def _coverage(materials: Sequence[MaterialMatch], db: FactorDB) -> Coverage:
     total = sum(m.mass_kg or 0.0 for m in materials)
     matched = sum(m.mass_kg or 0.0 for m in materials if m.factor_id)
     unknown = tuple(m.material for m in materials if m.mass_kg is None and (m.volume_m3 or 0.0) > 0)
+    unknown_volume = tuple(
+        (m.material, m.volume_m3 or 0.0)
+        for m in sorted(materials, key=lambda m: -(m.volume_m3 or 0.0))
+        if not m.factor_id and m.mass_kg is None and (m.volume_m3 or 0.0) > 0
+    )
+    lower_bound = any(m.factor_id and m.mass_kg is None and (m.volume_m3 or 0.0) > 0 for m in materials)
     unmatched = sorted(
         ((m.material, m.mass_kg) for m in materials if not m.factor_id and m.mass_kg),
         key=lambda item: -item[1],
@@ -329,6 +378,8 @@ def _coverage(materials: Sequence[MaterialMatch], db: FactorDB) -> Coverage:
         unknown_mass=unknown,
         unmatched_by_mass=tuple(unmatched),
         omissible=omissible,
+        unknown_volume_materials=unknown_volume,
+        share_is_lower_bound=bool(lower_bound),
     )
 
 
@@ -350,12 +401,10 @@ def _problems(materials: Sequence[MaterialMatch], coverage: Coverage) -> list[Pr
     share = coverage.share
     if not coverage.rule_met:
         why = (
-            f"matched materials hold {share:.1%} of the known mass, "
+            f"matched materials hold {share:.1%} of the mass, "
             f"under the required {coverage.required_share:.0%}"
-            if share is not None and share < coverage.required_share
-            else f"the mass of {len(coverage.unknown_mass)} materials is unknown"
-            if coverage.unknown_mass
-            else "no mass is known"
+            if share is not None
+            else f"the matched share {coverage.share_text}"
         )
         problems.append(Problem(ProblemKind.COVERAGE, f"GB/T 51366 §6.1 coverage rule not shown: {why}"))
     return problems

@@ -5,6 +5,12 @@ Reading checks every row against the factor database; the first problem is an er
 and the line (``InputError``, exit 2). ``embodied match --write-mapping`` writes such a file,
 pre-filled with the current factor of each material and the top suggestions for the unmatched ones
 (``embodied.output.mapping_document``); extra columns are ignored on reading.
+
+Two optional columns answer plausibility findings (material_db/checks.yaml) for a material row:
+``fill_fraction`` (0 < f ≤ 1, the share of the layer's or element's volume that really is the material,
+e.g. 0.12 for a steel-stud layer that is mostly air; applied to volume and mass, never to area) and
+``confirm`` (';'-separated check ids, or ``all``: the user looked and confirms; ``note`` says why). A
+row may give them without a factor_id: then it maps nothing, it only adjusts or confirms.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from embodied.errors import InputError
 from embodied.matching.normalize import normalize
 
 REQUIRED = ("material", "factor_id")
-OPTIONAL = ("classification", "note")
+OPTIONAL = ("classification", "note", "fill_fraction", "confirm")
 
 
 class MappingError(InputError):
@@ -27,19 +33,26 @@ class MappingError(InputError):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    factor_id: str
+    factor_id: str | None  # None: a row that only adjusts (fill_fraction) or confirms
     where: str  # "<file>:<line>"
     note: str = ""
+    fill_fraction: float | None = None
+    confirm: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class UserMapping:
     path: str
     by_material: dict[str, Entry] = field(default_factory=dict)  # normalised material name -> entry
+    adjustments: dict[str, Entry] = field(default_factory=dict)  # material -> fill_fraction / confirm row
     by_classification: dict[str, Entry] = field(default_factory=dict)  # "<system>:<code>" or "<code>"
 
     def for_material(self, name: str) -> Entry | None:
         return self.by_material.get(normalize(name))
+
+    def adjustment_for(self, name: str) -> Entry | None:
+        """The row giving `name` a fill fraction or confirmations (with or without a factor)."""
+        return self.adjustments.get(normalize(name))
 
     def for_classifications(self, codes: Sequence[str]) -> Entry | None:
         for code in codes:
@@ -73,6 +86,13 @@ def read(path: Path, factor_ids: Collection[str]) -> UserMapping:
         values = {k.strip(): (v or "").strip() for k, v in row.items()}
         material, factor_id = values["material"], values["factor_id"]
         classification = values.get("classification", "")
+        fill = _fill(values.get("fill_fraction", ""), where)
+        confirm = tuple(c.strip() for c in values.get("confirm", "").split(";") if c.strip())
+        if material and (fill is not None or confirm):
+            adjustment = Entry(factor_id or None, where, values.get("note", ""), fill, confirm)
+            _put(mapping.adjustments, normalize(material), adjustment, where)
+        elif (fill is not None or confirm) and not material:
+            raise MappingError(f"{where}: fill_fraction and confirm need a material")
         if not factor_id:
             continue
         if factor_id not in factor_ids:
@@ -87,6 +107,18 @@ def read(path: Path, factor_ids: Collection[str]) -> UserMapping:
         else:
             _put(mapping.by_classification, classification, entry, where)
     return mapping
+
+
+def _fill(text: str, where: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise MappingError(f"{where}: fill_fraction {text!r} is not a number", hint="e.g. 0.12") from None
+    if not 0.0 < value <= 1.0:
+        raise MappingError(f"{where}: fill_fraction must be > 0 and ≤ 1, not {text}", hint="e.g. 0.12")
+    return value
 
 
 def _put(table: dict[str, Entry], key: str, entry: Entry, where: str) -> None:
