@@ -14,6 +14,11 @@ counted from 1 in file order. A number may be written as an integer; a boolean i
 
 Province names, grid-factor keys and transport modes are checked against material_db/factors (the
 MEE/NBS grid rows of energy_cn.csv, the Table E.0.1 rows of gbt51366_2019.csv): no second list here.
+
+A key the file leaves out is None ("not set by the project file") when its default is a number of
+the method: the design life and the [transport] defaults come from the method file of the database
+(methods/gbt51366_2019.yaml, read by embodied/lifecycle/defaults.py), the grid factor by location
+(embodied/lifecycle/energy.py); the calculation lists every default it took.
 """
 
 from __future__ import annotations
@@ -47,14 +52,16 @@ class Building:
         Literal["severe_cold", "cold", "hot_summer_cold_winter", "hot_summer_warm_winter", "mild"] | None
     ) = None
     province: str | None = None  # the grid-id slug ("beijing"); the file may write 北京, 北京市, Beijing
-    design_life_years: float = 50.0  # > 0, <= 200
+    design_life_years: float | None = None  # > 0, <= 200; None: the method file's (GB/T 51366 §4.1)
 
 
 @dataclass(frozen=True, slots=True)
 class Transport:
-    default_mode: str = "road_diesel_18t"  # slug of a gbt51366:E:<slug> factor
-    concrete_km: float = 40.0  # >= 0
-    other_km: float = 500.0
+    """Project-wide transport (A4); None: the method file's default (transport_default_mode, _km)."""
+
+    default_mode: str | None = None  # slug of a gbt51366:E:<slug> factor
+    concrete_km: float | None = None  # >= 0
+    other_km: float | None = None  # >= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +86,9 @@ class Operation:
     onsite_renewable_kwh: float | None = None
     green_power_kwh: float | None = None
     carbon_sink_kgco2_per_year: float | None = None  # C_p
-    grid_factor: str | float = "national-2023"  # "<slug>-<year>" of a mee_nbs:grid_<year>:<slug> row,
-    # "province" (building.province's latest factor), or a number in kgCO2/kWh
+    grid_factor: str | float | None = None  # "<slug>-<year>" of a mee_nbs:grid_<year>:<slug> row,
+    # "province" (building.province's latest factor), or a number in kgCO2/kWh; None: by location
+    # (building.province's latest provincial, else regional, else the national factor)
     baseline_kgco2_per_m2a: float | None = None  # for the GB 55015 check (user supplied)
 
 

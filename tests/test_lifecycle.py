@@ -2,15 +2,20 @@
 
 Materials are MaterialMatch records built here with factor ids of the shipped database; every
 expected number is worked out in the test with its arithmetic. Factors used (material_db):
-C30 295 kgCO2e/m³, EPS 5020 kgCO2e/t, crushed stone 2.18 kgCO2e/t, rebar 2340 kgCO2e/t, heavy diesel
+C30 295 kgCO2e/m³, EPS 5020 kgCO2e/t, crushed stone 2.18 kgCO2e/t, rebar 2340 kgCO2e/t, BOF carbon
+steel 1990 kgCO2e/t, aluminium sheet 28 500 and primary aluminium 20 300 kgCO2e/t, heavy diesel
 truck 18 t 0.129 kgCO2e/(t·km), grid national 2023 0.5306 kgCO2/kWh, Beijing 2023 0.5554, East 2023
-0.5500, diesel 3.09610868 kgCO2/kg (derived).
+0.5500, Inner Mongolia 2023 0.6479, North (华北) 2023 0.6361, Hebei 2022 0.7252, diesel 3.09610868
+kgCO2/kg (derived). Method defaults (methods/gbt51366_2019.yaml): design life 50 a, 40 km concrete,
+500 km other, road_diesel_18t; recycling credit 0.5.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embodied import factors
+from embodied.errors import DatabaseError
+from embodied.factors import DEFAULT_ROOT, FactorDB
 from embodied.lifecycle import ImpactLine, LifecycleResult, calculate, check_data, load_data
+from embodied.lifecycle.defaults import method_defaults
 from embodied.lifecycle.materials import replacements
 from embodied.lifecycle.results import num
 from embodied.project import (
@@ -29,6 +37,7 @@ from embodied.project import (
     Operation,
     ProjectSettings,
     Scope,
+    Transport,
 )
 from embodied.records import (
     EMBODIED_STAGES,
@@ -86,8 +95,31 @@ def matched(*materials: MaterialMatch) -> MatchResult:
     return MatchResult(takeoff, DB.version, (), None, tuple(materials), coverage, ())
 
 
-def run(*materials: MaterialMatch, **sections: Any) -> LifecycleResult:
-    return calculate(matched(*materials), DB, ProjectSettings(**sections))
+def run(*materials: MaterialMatch, db: FactorDB = DB, **sections: Any) -> LifecycleResult:
+    return calculate(matched(*materials), db, ProjectSettings(**sections))
+
+
+def edited_db(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> FactorDB:
+    """A copy of material_db in `folder` with each (old, new) text replaced once in its file, loaded."""
+    root = folder / "material_db"
+    shutil.copytree(DEFAULT_ROOT, root)
+    for name, pairs in edits.items():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in pairs:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    return factors.load(root)
+
+
+def without_rows(folder: Path, *factor_ids: str) -> FactorDB:
+    """A copy of material_db whose energy_cn.csv lacks the rows of `factor_ids`, loaded."""
+    path = DEFAULT_ROOT / "factors" / "energy_cn.csv"
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)]
+    edits = [(line, "") for line in rows if line.split(",", 1)[0] in factor_ids]
+    assert len(edits) == len(factor_ids)
+    return edited_db(folder, {"factors/energy_cn.csv": edits})
 
 
 def lines(result: LifecycleResult, module: Module, label: str | None = None) -> list[ImpactLine]:
@@ -122,7 +154,11 @@ def test_a4_of_2400_t_over_40_km_by_18_t_diesel_truck_is_12384() -> None:
     assert line.kgco2e == pytest.approx(2400 * 40 * 0.129, rel=REL) == 12_384
     assert line.formula == "2400 t × 40 km × 0.129 kgCO2e/(t·km) = 12384 kgCO2e"
     assert line.factor_id == "gbt51366:E:road_diesel_18t"
-    assert line.flagged and line.note.startswith("default distance (transport.concrete_km = 40 km")
+    assert line.flagged and line.note.startswith(
+        "default distance (transport.concrete_km = 40 km: GB/T 51366-2019 §6.3, "
+        "methods/gbt51366_2019.yaml transport_default_km.concrete, recollection)"
+    )
+    assert "GB/T 51366 §6.3 defaults: concrete 40 km" not in line.note  # the clause comes from the data
     assert result.stages["transport"] == pytest.approx(12_384, rel=REL)
 
 
@@ -202,24 +238,31 @@ def test_a_switch_off_is_listed_with_its_effect() -> None:
 
 
 def test_module_d_is_reported_beside_and_netted_only_when_asked() -> None:
-    """10 t rebar, 90 % recyclable: D = −(10 × 0.9 × 2340 × 0.5) = −10530, netted only with the switch."""
+    """10 t rebar, 90 % recyclable: the scrap replaces primary (BOF) steel, not rebar:
+    D = −(10 × 0.9 × 1 × 1990 × 0.5) = −8955 (not −(10 × 0.9 × 2340 × 0.5) = −10530), netted only
+    with the switch."""
     rebar, override = (
         material("Rebar", REBAR, 10.0, 10_000.0),
         MaterialOverride("Rebar", recyclable_share=0.9),
     )
-    gross = 10 * 2340 + 10 * 500 * 0.129
+    gross = 10 * 2340 + 10 * 500 * 0.129  # 23 400 + 645 = 24 045
     result = run(rebar, materials=(override,))
     d = one(result, Module.D)
-    assert d.kgco2e == pytest.approx(-(10 * 0.9 * 2340 * 0.5), rel=REL) == -10530
-    assert d.formula == "−(10 t × 0.9 recyclable × 2340 kgCO2e/t × 0.5 credit) = -10530 kgCO2e"
-    assert result.beside_gbt["D"] == pytest.approx(-10530, rel=REL)
+    assert d.kgco2e == pytest.approx(-(10 * 0.9 * 1.0 * 1990 * 0.5), rel=REL) == -8955
+    assert d.formula == (
+        "−(10 t × 0.9 recyclable × 1 t/t substitution × 1990 kgCO2e/t 转炉碳钢 (gbt51366:D:steel_bof) "
+        "× 0.5 credit) = -8955 kgCO2e"
+    )
+    assert (d.factor_id, d.factor_value, d.quantity) == ("gbt51366:D:steel_bof", 1990.0, 10.0)
+    assert d.flagged and "substitutions.csv:steel, embodied_assumption, unverified" in d.note
+    assert result.beside_gbt["D"] == pytest.approx(-8955, rel=REL)
     assert result.total_kgco2e == pytest.approx(gross, rel=REL)
     assert [(s.switch, s.value) for s in result.switches] == [("include_module_d", False)]
     netted = run(rebar, materials=(override,), scope=Scope(include_module_d=True))
-    assert netted.total_kgco2e == pytest.approx(gross - 10530, rel=REL)
+    assert netted.total_kgco2e == pytest.approx(gross - 8955, rel=REL) == 15_090
     (switch,) = netted.switches
     assert (switch.switch, switch.value) == ("include_module_d", True)
-    assert switch.effect_kgco2e == pytest.approx(-10530, rel=REL) and "netted" in switch.note
+    assert switch.effect_kgco2e == pytest.approx(-8955, rel=REL) and "netted" in switch.note
 
 
 def test_green_power_is_a_separate_line_never_subtracted() -> None:
@@ -317,6 +360,310 @@ def test_unknown_grid_factor_leaves_b6_not_declared() -> None:
     assert any("unknown grid factor 'mars-2023'" in p.message for p in result.problems)
 
 
+# -- defaults from the method file ----------------------------------------------------------------------
+METHOD = "methods/gbt51366_2019.yaml"
+
+
+def test_the_defaults_are_read_from_the_method_file() -> None:
+    """design_life_years 50 a (§4.1), 40 / 500 km (§6.3) and road_diesel_18t (our assumption), each with
+    its clause and verification, none of them a Python literal."""
+    d = method_defaults(DB)
+    assert (d.design_life_years.value, d.concrete_km.value, d.other_km.value, d.transport_mode.value) == (
+        50.0,
+        40.0,
+        500.0,
+        "road_diesel_18t",
+    )
+    assert d.design_life_years.origin == (
+        "GB/T 51366-2019 §4.1 (methods/gbt51366_2019.yaml design_life_years, recollection)"
+    )
+    assert d.concrete_km.key == "transport_default_km.concrete" and d.concrete_km.source_ref == "§6.3"
+    mode = d.transport_mode
+    assert (mode.source, mode.verification) == ("embodied_assumption", "unverified")
+    assert "GB/T 51366 gives no default vehicle" in mode.source_ref
+    assert ProjectSettings().building.design_life_years is None  # "not set by the project file"
+    assert ProjectSettings().transport == Transport(None, None, None)
+
+
+def test_defaults_used_are_listed_and_are_assumptions() -> None:
+    """1000 m³ C30 with nothing set: design life, the concrete distance and the vehicle are defaults
+    (no other material: other_km is not used); each is a DefaultUsed and an assumption problem."""
+    result = run(material("C30", C30, 1000.0, 2_400_000.0))
+    assert result.design_life_years == 50.0
+    assert [(d.key, d.value, d.unit) for d in result.defaults_used] == [
+        ("building.design_life_years", 50.0, "a"),
+        ("transport.concrete_km", 40.0, "km"),
+        ("transport.default_mode", "road_diesel_18t", ""),
+    ]
+    life = result.defaults_used[0]
+    assert life.source == "GB/T 51366-2019 §4.1 (methods/gbt51366_2019.yaml design_life_years, recollection)"
+    assert life.replace_by == "building.design_life_years"
+    messages = [p.message for p in result.problems if p.kind is ProblemKind.ASSUMPTION]
+    assert (
+        "design life 50 a: default GB/T 51366-2019 §4.1 (methods/gbt51366_2019.yaml: design_life_years, "
+        "recollection); set building.design_life_years to replace it"
+    ) in messages
+    assert any(
+        m.startswith("transport distance of concrete 40 km: default GB/T 51366-2019 §6.3") for m in messages
+    )
+    assert any(m.startswith("transport mode road_diesel_18t: default") for m in messages)
+    # set in the project file (or per material), nothing is a default any more
+    own = run(
+        material("C30", C30, 1000.0, 2_400_000.0),
+        building=Building(design_life_years=50.0),
+        materials=(MaterialOverride("C30", transport_km=40.0, transport_mode="road_diesel_18t"),),
+    )
+    assert own.defaults_used == ()
+    assert one(own, Module.A4).kgco2e == one(result, Module.A4).kgco2e == pytest.approx(2400 * 40 * 0.129)
+    assert not one(own, Module.A4).flagged
+
+
+def test_a_method_file_with_60_a_and_55_km_changes_b6_and_a4(tmp_path: Path) -> None:
+    """A copy of material_db with design_life_years 60 and concrete 55 km: 1000 m³ C30 (2400 t) and
+    1000 kWh/a on the national 2023 grid give A4 = 2400 t × 55 km × 0.129 = 17 028 kgCO2e (was
+    2400 × 40 × 0.129 = 12 384) and B6 = 1000 × 0.5306 × 60 = 31 836 kgCO2 (was × 50 = 26 530)."""
+    db = edited_db(
+        tmp_path,
+        {
+            METHOD: [
+                ("value: {concrete: 40, other: 500}", "value: {concrete: 55, other: 500}"),
+                ("design_life_years:\n  value: 50\n", "design_life_years:\n  value: 60\n"),
+            ]
+        },
+    )
+    concrete = material("C30", C30, 1000.0, 2_400_000.0)
+    operation = Operation(electricity_kwh=1000.0, grid_factor="national-2023")
+    result = run(concrete, db=db, operation=operation)
+    a4, b6 = one(result, Module.A4), one(result, Module.B6, "electricity")
+    assert a4.kgco2e == pytest.approx(2400 * 55 * 0.129, rel=REL) == 17_028
+    assert a4.formula == "2400 t × 55 km × 0.129 kgCO2e/(t·km) = 17028 kgCO2e"
+    assert a4.note.startswith("default distance (transport.concrete_km = 55 km: GB/T 51366-2019 §6.3")
+    assert b6.kgco2e == pytest.approx(1000 * 0.5306 * 60, rel=REL) == 31_836
+    assert b6.formula == "1000 kWh/a × 0.5306 kgCO2/kWh × 60 a = 31836 kgCO2"
+    assert result.design_life_years == 60.0
+    assert [(d.key, d.value) for d in result.defaults_used][:2] == [
+        ("building.design_life_years", 60.0),
+        ("transport.concrete_km", 55.0),
+    ]
+    # a key the project file gives still wins over the method file: 1000 × 0.5306 × 70 = 37 142
+    own = run(concrete, db=db, operation=operation, building=Building(design_life_years=70.0))
+    assert one(own, Module.B6, "electricity").kgco2e == pytest.approx(1000 * 0.5306 * 70, rel=REL)
+    assert "building.design_life_years" not in [d.key for d in own.defaults_used]
+
+
+def test_a_malformed_default_names_its_file_and_key(tmp_path: Path) -> None:
+    """A design life that is not a number, a transport mode that is no Table E.0.1 row: DatabaseError
+    listing both, with the method file and the key (the database itself still loads)."""
+    db = edited_db(
+        tmp_path,
+        {
+            METHOD: [
+                ("design_life_years:\n  value: 50\n", "design_life_years:\n  value: fifty\n"),
+                ("value: road_diesel_18t", "value: lorry"),
+            ]
+        },
+    )
+    with pytest.raises(DatabaseError) as caught:
+        run(material("C30", C30, 1.0), db=db)
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 2
+    assert messages[0].startswith("material_db/methods/gbt51366_2019.yaml:")
+    assert messages[0].endswith("design_life_years: value 'fifty' is not a number > 0")
+    assert messages[1].endswith(
+        "transport_default_mode: value 'lorry' is not the slug of a gbt51366:E:<mode> factor"
+    )
+
+
+# -- the grid factor by location ------------------------------------------------------------------------
+def test_grid_default_is_the_provincial_factor_of_the_province() -> None:
+    """内蒙古, no grid_factor: B6 = 1000 kWh/a × 0.6479 × 50 a = 32 395 kgCO2, the provincial factor
+    2023, said so in the note, in result.grid and in defaults_used."""
+    result = run(building=Building(province="inner_mongolia"), operation=Operation(electricity_kwh=1000.0))
+    line = one(result, Module.B6, "electricity")
+    assert line.kgco2e == pytest.approx(1000 * 0.6479 * 50, rel=REL) == 32_395
+    assert (line.factor_id, line.factor_value) == ("mee_nbs:grid_2023:inner_mongolia", 0.6479)
+    note = (
+        "default: 内蒙古 provincial factor 2023 (mee_nbs:grid_2023:inner_mongolia: mee_nbs_2023, unverified) "
+        "because building.province is set and operation.grid_factor is not; set operation.grid_factor to "
+        "choose another"
+    )
+    assert result.grid.note == note and line.note == f"grid factor {note}"
+    assert (
+        result.grid.default and result.grid.label == "mee_nbs:grid_2023:inner_mongolia (default by province)"
+    )
+    grid = next(d for d in result.defaults_used if d.key == "operation.grid_factor")
+    assert (grid.value, grid.unit, grid.replace_by) == (0.6479, "kgCO2/kWh", "operation.grid_factor")
+    assert any(p.message == f"grid factor 0.6479 kgCO2/kWh: {note}" for p in result.problems)
+
+
+def test_grid_default_without_a_province_is_the_national_average() -> None:
+    """No province: 1000 kWh/a × 0.5306 × 50 a = 26 530 kgCO2, noted "(no building.province)"."""
+    result = run(operation=Operation(electricity_kwh=1000.0))
+    line = one(result, Module.B6, "electricity")
+    assert line.kgco2e == pytest.approx(1000 * 0.5306 * 50, rel=REL) == 26_530
+    assert line.factor_id == "mee_nbs:grid_2023:national"
+    assert result.grid.note.startswith(
+        "default: national average 2023 (mee_nbs:grid_2023:national: mee_nbs_2023, verified) "
+        "(no building.province)"
+    )
+
+
+def test_grid_default_is_not_used_without_electricity() -> None:
+    """No electricity line: the grid factor is resolved (result.grid) but no default is listed for it."""
+    result = run(building=Building(province="beijing"))
+    assert result.grid.factor_id == "mee_nbs:grid_2023:beijing" and result.grid.value == 0.5554
+    assert "operation.grid_factor" not in [d.key for d in result.defaults_used]
+
+
+def test_a_given_grid_factor_is_not_a_default() -> None:
+    """grid_factor given (a key) with a province: used as given, the note hints at the provincial one."""
+    result = run(
+        building=Building(province="inner_mongolia"),
+        operation=Operation(electricity_kwh=1000.0, grid_factor="national-2023"),
+    )
+    assert one(result, Module.B6, "electricity").kgco2e == pytest.approx(1000 * 0.5306 * 50, rel=REL)
+    assert not result.grid.default and "operation.grid_factor" not in [d.key for d in result.defaults_used]
+    assert "building.province has its own factor mee_nbs:grid_2023:inner_mongolia" in result.grid.note
+
+
+def test_grid_default_falls_back_to_the_region(tmp_path: Path) -> None:
+    """Beijing without its provincial row (a copy of the database): the 华北 (north) regional factor
+    2023 of grid_regions.csv, 1000 kWh/a × 0.6361 × 50 a = 31 805 kgCO2."""
+    db = without_rows(tmp_path, "mee_nbs:grid_2023:beijing")
+    result = run(db=db, building=Building(province="beijing"), operation=Operation(electricity_kwh=1000.0))
+    line = one(result, Module.B6, "electricity")
+    assert line.kgco2e == pytest.approx(1000 * 0.6361 * 50, rel=REL) == 31_805
+    assert line.factor_id == "mee_nbs:grid_2023:north"
+    assert result.grid.label == "mee_nbs:grid_2023:north (default by region)"
+    assert result.grid.note.startswith(
+        "default: 华北 regional factor 2023 (mee_nbs:grid_2023:north: mee_nbs_2023, verified) because "
+        "building.province 北京 has no provincial factor and belongs to the north grid (grid_regions.csv: "
+    )
+
+
+def test_grid_default_takes_the_latest_year_of_the_province(tmp_path: Path) -> None:
+    """Hebei without its 2023 row: its 2022 provincial factor is the latest it has (before the region):
+    1000 kWh/a × 0.7252 × 50 a = 36 260 kgCO2."""
+    db = without_rows(tmp_path, "mee_nbs:grid_2023:hebei")
+    result = run(db=db, building=Building(province="hebei"), operation=Operation(electricity_kwh=1000.0))
+    line = one(result, Module.B6, "electricity")
+    assert line.kgco2e == pytest.approx(1000 * 0.7252 * 50, rel=REL) == 36_260
+    assert line.factor_id == "mee_nbs:grid_2022:hebei" and "河北 provincial factor 2022" in result.grid.note
+
+
+def test_grid_default_for_a_province_without_any_factor_is_national() -> None:
+    """Tibet (xizang): no provincial factor, no regional grid (grid_regions.csv): national, 26 530."""
+    result = run(building=Building(province="xizang"), operation=Operation(electricity_kwh=1000.0))
+    assert one(result, Module.B6, "electricity").kgco2e == pytest.approx(1000 * 0.5306 * 50, rel=REL)
+    assert result.grid.note.startswith("default: national average 2023 (mee_nbs:grid_2023:national")
+    assert (
+        "building.province 西藏 has no provincial factor and it belongs to no regional grid"
+        in result.grid.note
+    )
+
+
+# -- module D: what the recovered material substitutes --------------------------------------------------
+def test_module_d_of_concrete_credits_crushed_stone() -> None:
+    """100 m³ C30 at 2400 kg/m³ (densities.csv) = 240 t, 90 % recyclable: crushed concrete replaces
+    crushed stone, D = −(240 × 0.9 × 1.0 × 2.18 × 0.5) = −235.44 kgCO2e, under 5 % of A1-A3 (100 × 295
+    = 29 500). The old credit of C30's own factor was −(240 × 0.9 × 122.9166… × 0.5) = −13 275."""
+    density, _ = DB.density_for(DB.factors[C30]) or (0.0, "")
+    assert density == 2400.0
+    concrete = material("C30", C30, 100.0, 100 * density)
+    result = run(concrete, materials=(MaterialOverride("C30", recyclable_share=0.9),))
+    d, a1_a3 = one(result, Module.D), one(result, Module.A1_A3)
+    assert a1_a3.kgco2e == 100 * 295 == 29_500
+    assert d.kgco2e == pytest.approx(-(240 * 0.9 * 1.0 * 2.18 * 0.5), rel=REL)
+    assert d.kgco2e == pytest.approx(-235.44, rel=REL)
+    assert abs(d.kgco2e) <= 0.05 * 29_500
+    assert d.formula == (
+        "−(240 t × 0.9 recyclable × 1 t/t substitution × 2.18 kgCO2e/t 碎石（d=10mm～30mm） "
+        "(gbt51366:D:crushed_stone) × 0.5 credit) = -235.44 kgCO2e"
+    )
+    assert d.factor_id == "gbt51366:D:crushed_stone" and d.flagged
+    assert result.modules["D"] == pytest.approx(-235.44, rel=REL)
+
+
+def test_module_d_of_aluminium_credits_primary_aluminium() -> None:
+    """2 t aluminium sheet (28 500/t), 95 % recyclable: D = −(2 × 0.95 × 1 × 20 300 × 0.5) = −19 285."""
+    sheet = material("Al", "gbt51366:D:aluminium_sheet_strip", 2.0, 2000.0)
+    d = one(run(sheet, materials=(MaterialOverride("Al", recyclable_share=0.95),)), Module.D)
+    assert d.kgco2e == pytest.approx(-(2 * 0.95 * 1.0 * 20_300 * 0.5), rel=REL) == -19_285
+    assert d.factor_id == "gbt51366:D:aluminium_primary"
+
+
+def test_module_d_without_substitution_data_is_not_computed() -> None:
+    """Flat glass, 80 % recyclable: no substitutions.csv row for glass, so D is None (never the
+    glass's own factor), said in the line, the module note and a problem."""
+    glass = material("Glass", "gbt51366:D:glass_flat", 1.0, 1000.0)
+    result = run(glass, materials=(MaterialOverride("Glass", recyclable_share=0.8),))
+    d = one(result, Module.D)
+    assert d.kgco2e is None and d.factor_id is None
+    assert d.note == (
+        "no substitution data for category glass: module D not computed; add a row to "
+        "material_db/substitutions.csv"
+    )
+    assert result.modules["D"] is None
+    assert (
+        result.module_notes["D"]
+        == "not declared for 1 line(s) (Glass): no substitution data for category glass"
+    )
+    assert any(p.message.startswith("D not declared, left out of the totals") for p in result.problems)
+
+
+# -- every EN 15978 module ----------------------------------------------------------------------------------
+ALL_MODULES = ["A1-A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5", "B6", "B7", "C1", "C2", "C3", "C4", "D"]
+
+
+def test_every_en15978_module_is_listed_and_what_is_none_says_why() -> None:
+    """All 15 modules are keys; B1 and C3 are None with their reasons; so are A5/C1 (not declared)."""
+    result = run(material("C30", C30, 1000.0, 2_400_000.0), building=AREA_A, operation=OPERATION_A)
+    assert list(result.modules) == ALL_MODULES == [m.value for m in Module]
+    assert result.modules["B1"] is None and result.modules["C3"] is None
+    notes = result.module_notes
+    assert (
+        notes["B1"] == "not declared: no refrigerant data (B1 needs the refrigerant charge; GB/T 51366 Ch. 4)"
+    )
+    assert notes["C3"] == (
+        "not covered by GB/T 51366-2019 (waste processing: an EN 15978 module without a GB/T 51366 stage); "
+        "not computed"
+    )
+    for module in ("B2", "B3", "B5", "B7", "C2", "C4"):
+        assert result.modules[module] is None and notes[module].startswith("not covered by GB/T 51366-2019")
+        assert MODULE_STAGE[Module(module)] is None
+    assert notes["A5"] == "not declared: no energy and no estimate in [construction]"
+    assert notes["C1"] == "not declared: no energy and no estimate in [demolition]"
+    assert notes["D"] == "not declared: no material has a recyclable_share ([[materials]] recyclable_share)"
+    assert set(notes) == {m for m, v in result.modules.items() if v is None}
+    # the covered modules that have a number have no note
+    assert result.modules["A1-A3"] == 295_000 and "A1-A3" not in notes
+
+
+def test_a_module_excluded_by_a_switch_says_so() -> None:
+    """include_transport and include_operation off: A4 and B6 (and B1, B7) excluded by their switch."""
+    result = run(
+        material("C30", C30, 1000.0, 2_400_000.0),
+        building=AREA_A,
+        operation=OPERATION_A,
+        scope=Scope(include_transport=False, include_operation=False),
+    )
+    notes = result.module_notes
+    assert notes["A4"] == "excluded by scope.include_transport = false"
+    for module in ("B1", "B6", "B7"):
+        assert notes[module] == "excluded by scope.include_operation = false"
+    off = run(material("C30", C30, 1.0), scope=Scope(include_embodied=False))
+    assert off.module_notes["C3"] == "excluded by scope.include_embodied = false"
+    assert off.module_notes["A4"] == "excluded by scope.include_embodied = false"
+
+
+@pytest.mark.parametrize(
+    ("text", "module"),
+    [("b2", Module.B2), ("B 7", Module.B7), ("c-3", Module.C3), ("C4 ", Module.C4), ("a1–a3", Module.A1_A3)],
+)
+def test_module_parse_knows_every_module(text: str, module: Module) -> None:
+    assert Module.parse(text) is module
+
+
 # -- zero-carbon tiers and GB 55015 -------------------------------------------------------------------
 def test_tiers_without_public_thresholds() -> None:
     """Low and nearly-zero carbon: not decidable; zero carbon: net zero computed, all unverified."""
@@ -392,7 +739,7 @@ def test_every_computed_line_spells_its_result() -> None:
     result = run(
         material("C30", C30, 1000.0, 2_400_000.0),
         material("EPS", EPS, 2.0, 2000.0),
-        materials=(MaterialOverride("EPS", recyclable_share=0.5),),
+        materials=(MaterialOverride("C30", recyclable_share=0.5),),
         construction=EnergyUse(electricity_kwh=1000.0),
         demolition=EnergyUse(diesel_kg=50.0),
         building=AREA_A,

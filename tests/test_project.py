@@ -150,18 +150,25 @@ def test_integers_are_floats_and_an_empty_file_is_the_defaults(tmp_path: Path) -
     assert empty.sha256 == hashlib.sha256(b"").hexdigest()
 
 
-def test_defaults_are_those_of_gbt51366() -> None:
-    """Defaults: 50 a, public, road_diesel_18t, 40 km concrete, 500 km others, national 2023 grid, D off."""
+def test_defaults_of_the_method_are_not_set_here() -> None:
+    """The design life, the [transport] defaults and the grid factor are None ("not set by the project
+    file"): the life-cycle stage takes them from the method file (50 a, road_diesel_18t, 40 / 500 km)
+    and the grid factor by location. Public building, scope all in, D off."""
     s = ProjectSettings()
-    assert (s.building.design_life_years, s.building.building_type) == (50.0, "public")
-    assert (s.transport.default_mode, s.transport.concrete_km, s.transport.other_km) == (
-        "road_diesel_18t",
-        40.0,
-        500.0,
-    )
-    assert s.operation.grid_factor == "national-2023"
+    assert (s.building.design_life_years, s.building.building_type) == (None, "public")
+    assert (s.transport.default_mode, s.transport.concrete_km, s.transport.other_km) == (None, None, None)
+    assert s.operation.grid_factor is None
     assert s.scope.include_embodied and s.scope.include_replacements and not s.scope.include_module_d
     assert (s.materials, s.source, s.sha256) == ((), None, None)
+
+
+def test_a_missing_key_is_none_and_a_given_key_wins(tmp_path: Path) -> None:
+    """A file setting only other_km and the grid factor: those keys as written, the others None."""
+    path = write(tmp_path, '[transport]\nother_km = 300\n[operation]\ngrid_factor = "north-2023"\n')
+    s = load_settings(path)
+    assert s.transport == Transport(default_mode=None, concrete_km=None, other_km=300.0)
+    assert s.building.design_life_years is None
+    assert s.operation.grid_factor == "north-2023"
 
 
 def test_the_example_project_file_loads() -> None:
@@ -174,7 +181,7 @@ def test_the_example_project_file_loads() -> None:
         "beijing",
     )
     assert s.building.design_life_years == 50.0
-    assert s.transport == Transport()
+    assert s.transport == Transport("road_diesel_18t", 40.0, 500.0)  # written out in the example
     assert s.construction == EnergyUse(estimate_kgco2e_per_m2=20.0)
     assert s.demolition == EnergyUse()
     assert (s.operation.electricity_kwh, s.operation.onsite_renewable_kwh) == (192 * 100, 2000.0)

@@ -9,19 +9,28 @@
   credited). Green power is a separate line (green kWh × EF × y), never subtracted from B6.
 
 Energy factors are CO2 only (App. A and MEE/NBS give CO2); formulas say kgCO2.
+
+The grid factor: ``operation.grid_factor`` when the project file sets it (a number, a key, or
+"province"); else, by location, the latest provincial factor of ``building.province``, else the
+latest factor of its regional grid (grid_regions.csv), else the latest national average; without a
+province, the latest national average. "Latest" is the highest data year in energy_cn.csv for the
+slug. The GridFactor's note says which factor was chosen and why.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from embodied.factors import FactorDB
-from embodied.lifecycle.results import ImpactLine, num
+from embodied.lifecycle.data import GRID_ID, GridRegion
+from embodied.lifecycle.results import GridFactor, ImpactLine, num
 from embodied.project import EnergyUse, Operation, ProjectSettings
 from embodied.records import Module
 
-GRID_ID = re.compile(r"mee_nbs:grid_(\d{4}):([a-z0-9_]+)")
+NATIONAL = "national"  # slug of the national average rows (not national_residual, national_fossil)
+PLACE = re.compile(r"（(.+?)，\d{4}年）")  # the place in a grid row's name_zh: 区域…（华北，2023年）
+CHOOSE = "set operation.grid_factor to choose another"
 FUELS = (  # (label, EnergyUse field, factor id, unit shown)
     ("diesel", "diesel_kg", "derived:fuel_diesel_kg", "kg"),
     ("gasoline", "gasoline_kg", "derived:fuel_gasoline_kg", "kg"),
@@ -30,20 +39,17 @@ FUELS = (  # (label, EnergyUse field, factor id, unit shown)
 NATURAL_GAS = "derived:fuel_natural_gas_m3"
 
 
-@dataclass(frozen=True, slots=True)
-class GridFactor:
-    """The electricity factor of the project (kgCO2/kWh) and where it came from; value None: unresolved."""
-
-    value: float | None
-    factor_id: str | None
-    label: str
-    note: str
-
-
-def grid_factor(settings: ProjectSettings, db: FactorDB) -> GridFactor:
+def grid_factor(settings: ProjectSettings, db: FactorDB, regions: Mapping[str, GridRegion]) -> GridFactor:
     """``operation.grid_factor``: a number (user value); "province" (building.province's latest
-    year); "<slug>-<year>" or "<slug>" (latest year) of a ``mee_nbs:grid_<year>:<slug>`` row; or the id."""
+    year); "<slug>-<year>" or "<slug>" (latest year) of a ``mee_nbs:grid_<year>:<slug>`` row; or the id.
+    Not set (None): the default by location (see the module), from `regions` (grid_regions.csv)."""
     given, province = settings.operation.grid_factor, settings.building.province
+    rows: dict[tuple[str, int], str] = {}
+    for factor_id in db.factors:
+        if match := GRID_ID.fullmatch(factor_id):
+            rows[(match[2], int(match[1]))] = factor_id
+    if given is None:
+        return _by_location(rows, db, province, regions)
     if isinstance(given, int | float) and not isinstance(given, bool):
         return GridFactor(
             float(given), None, "user value", "grid factor given in the project file (user value)"
@@ -53,10 +59,6 @@ def grid_factor(settings: ProjectSettings, db: FactorDB) -> GridFactor:
         if not province:
             return GridFactor(None, None, key, 'grid_factor "province" needs building.province')
         key = province.strip().casefold()
-    rows: dict[tuple[str, int], str] = {}
-    for factor_id in db.factors:
-        if match := GRID_ID.fullmatch(factor_id):
-            rows[(match[2], int(match[1]))] = factor_id
     if key in db.factors:
         found: str | None = key
     elif (parts := re.fullmatch(r"(.+?)[-_ ]?(\d{4})", key)) is not None:
@@ -72,8 +74,85 @@ def grid_factor(settings: ProjectSettings, db: FactorDB) -> GridFactor:
     note = f"{found}: {factor.name_en} ({factor.source_id}, {factor.verification})"
     local = _provincial(rows, province)
     if local is not None and local != found and str(given).strip().casefold() != "province":
-        note += f'; building.province has its own factor {local}: operation.grid_factor = "province" uses it'
+        note += (
+            f"; building.province has its own factor {local}: leave operation.grid_factor out "
+            '(or set it to "province") to use it'
+        )
     return GridFactor(factor.gwp_kgco2e_per_unit, found, found, note)
+
+
+def _by_location(
+    rows: dict[tuple[str, int], str],
+    db: FactorDB,
+    province: str | None,
+    regions: Mapping[str, GridRegion],
+) -> GridFactor:
+    """The default: provincial, else regional, else national; each the latest data year."""
+    national = _provincial(rows, NATIONAL)
+    if not province:
+        if national is None:
+            why = "no national grid factor (mee_nbs:grid_<year>:national) in the database"
+            return GridFactor(None, None, "default: none", f"{why}: set operation.grid_factor", True)
+        at = f"{_year(national)} ({_ref(db, national)})"
+        note = f"default: national average {at} (no building.province); {CHOOSE}"
+        return _chosen(db, national, "default: national, no building.province", note)
+    region = regions.get(province)
+    name = region.name_zh if region is not None else province
+    local = _provincial(rows, province)
+    if local is not None:
+        at = f"{_year(local)} ({_ref(db, local)})"
+        note = (
+            f"default: {name} provincial factor {at} because building.province is set and "
+            f"operation.grid_factor is not; {CHOOSE}"
+        )
+        return _chosen(db, local, "default by province", note)
+    grid = _provincial(rows, region.region) if region is not None and region.region else None
+    if region is not None and grid is not None:
+        at = f"{_year(grid)} ({_ref(db, grid)})"
+        note = (
+            f"default: {_place(db, grid)} regional factor {at} because building.province "
+            f"{name} has no provincial factor and belongs to the {region.region} grid (grid_regions.csv: "
+            f"{region.source_ref}), and operation.grid_factor is not set; {CHOOSE}"
+        )
+        return _chosen(db, grid, "default by region", note)
+    if region is None:
+        why = "it is not in grid_regions.csv"
+    elif not region.region:
+        why = "it belongs to no regional grid (grid_regions.csv)"
+    else:
+        why = f"its {region.region} grid has no factor"
+    if national is None:
+        note = f"building.province {name} has no provincial factor, {why}, and there is no national factor"
+        return GridFactor(None, None, "default: none", f"{note}: set operation.grid_factor", True)
+    at = f"{_year(national)} ({_ref(db, national)})"
+    note = (
+        f"default: national average {at} because building.province {name} has no provincial factor "
+        f"and {why}; {CHOOSE}"
+    )
+    return _chosen(db, national, "default: national, no provincial or regional factor", note)
+
+
+def _chosen(db: FactorDB, factor_id: str, how: str, note: str) -> GridFactor:
+    factor = db.factors[factor_id]
+    return GridFactor(factor.gwp_kgco2e_per_unit, factor_id, f"{factor_id} ({how})", note, True)
+
+
+def _ref(db: FactorDB, factor_id: str) -> str:
+    """'mee_nbs:grid_2023:beijing: mee_nbs_2023, unverified': the row, its source and verification."""
+    factor = db.factors[factor_id]
+    return f"{factor_id}: {factor.source_id}, {factor.verification}"
+
+
+def _year(factor_id: str) -> str:
+    match = GRID_ID.fullmatch(factor_id)
+    return match[1] if match else "?"
+
+
+def _place(db: FactorDB, factor_id: str) -> str:
+    """The place of a grid row as its Chinese name gives it ("华北"), else its slug."""
+    found = PLACE.search(db.factors[factor_id].name_zh)
+    match = GRID_ID.fullmatch(factor_id)
+    return found[1] if found else (match[2] if match else factor_id)
 
 
 def _slug(text: str) -> str:
@@ -81,6 +160,7 @@ def _slug(text: str) -> str:
 
 
 def _provincial(rows: dict[tuple[str, int], str], province: str | None) -> str | None:
+    """The latest row of a slug (a province, a region or "national"); None if it has none."""
     if not province:
         return None
     years = [year for slug, year in rows if slug == _slug(province)]

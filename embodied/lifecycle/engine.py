@@ -5,9 +5,15 @@
     total        Σ stages (+ module D only with scope.include_module_d)
     embodied     production + transport + construction + demolition
     beside_gbt   B4 (no GB/T 51366 stage: never in the total) and D
+    module_notes for every module whose total is None, why (not declared, not covered by GB/T 51366,
+                 excluded by a scope switch)
 
-Known values are summed; what is not declared stays None and is listed in a problem. A switch that
-left something out is listed with the kgCO2e it would have added.
+Every EN 15978 module is listed; B2, B3, B5, B7, C2, C3 and C4 are not covered by GB/T 51366 and are
+never computed, B1 needs refrigerant data the project file does not take. Known values are summed;
+what is not declared stays None and is listed in a problem. A switch that left something out is
+listed with the kgCO2e it would have added. Settings the project file leaves out take the method
+file's defaults (lifecycle/defaults.py) or, for the grid factor, the default by location; each one
+used is in ``defaults_used`` and an assumption problem.
 """
 
 from __future__ import annotations
@@ -20,24 +26,61 @@ from pathlib import Path
 
 from embodied.factors import FactorDB
 from embodied.lifecycle.data import load_data
+from embodied.lifecycle.defaults import Setting, Study, method_defaults, resolve
 from embodied.lifecycle.energy import grid_factor, operation_lines, stage_energy_lines
-from embodied.lifecycle.materials import material_lines
-from embodied.lifecycle.results import ImpactLine, LifecycleResult, SwitchEffect, num, total
+from embodied.lifecycle.materials import material_lines, transport_settings
+from embodied.lifecycle.results import (
+    DefaultUsed,
+    GridFactor,
+    ImpactLine,
+    LifecycleResult,
+    SwitchEffect,
+    num,
+    total,
+)
 from embodied.lifecycle.zero_carbon import Standing, gb55015_check, tier_checks
 from embodied.project import ProjectSettings, Scope
 from embodied.records import EMBODIED_STAGES, MODULE_STAGE, MatchResult, Module, Problem, ProblemKind, Stage
 
 ORDER = {module: index for index, module in enumerate(Module)}
-# The scope switches that must all be on for a module to count (module D is governed apart).
+# The scope switches that must all be on for a module to count (module D is governed apart). The
+# modules GB/T 51366 does not cover follow the switch of their kind: the materials of maintenance,
+# repair and refurbishment (B2, B3, B5) and the end of life (C2-C4) are embodied, as B4 is (but only
+# B4 has its own switch); operational water (B7) is operation, as B1 and B6.
 GOVERNED: dict[Module, tuple[str, ...]] = {
     Module.A1_A3: ("include_embodied",),
     Module.A4: ("include_embodied", "include_transport"),
     Module.A5: ("include_embodied", "include_construction"),
     Module.B1: ("include_operation",),
+    Module.B2: ("include_embodied",),
+    Module.B3: ("include_embodied",),
     Module.B4: ("include_embodied", "include_replacements"),
+    Module.B5: ("include_embodied",),
     Module.B6: ("include_operation",),
+    Module.B7: ("include_operation",),
     Module.C1: ("include_embodied", "include_demolition"),
+    Module.C2: ("include_embodied",),
+    Module.C3: ("include_embodied",),
+    Module.C4: ("include_embodied",),
     Module.D: (),
+}
+# EN 15978 modules GB/T 51366-2019 does not cover (no stage, no method): never computed.
+NOT_COVERED: dict[Module, str] = {
+    Module.B2: "maintenance",
+    Module.B3: "repair",
+    Module.B5: "refurbishment",
+    Module.B7: "operational water use",
+    Module.C2: "transport of the demolition waste",
+    Module.C3: "waste processing",
+    Module.C4: "disposal",
+}
+# Why a module that got no line at all is not declared.
+NO_LINE: dict[Module, str] = {
+    Module.A1_A3: "no matched material with a factor",
+    Module.A4: "no matched material with a factor",
+    Module.B1: "no refrigerant data (B1 needs the refrigerant charge; GB/T 51366 Ch. 4)",
+    Module.B4: "no matched material with a factor",
+    Module.D: "no material has a recyclable_share ([[materials]] recyclable_share)",
 }
 SWITCHES: tuple[tuple[str, tuple[Module, ...], str], ...] = (
     ("include_embodied", (Module.A1_A3, Module.A4, Module.A5, Module.C1),
@@ -61,14 +104,16 @@ def calculate(
 
     `floor_area` is (m², how it was derived) from the model, used when the settings give none."""
     data = load_data(db.root)
-    scope, years = settings.scope, settings.building.design_life_years
+    study = resolve(settings, method_defaults(db))
+    scope, years = settings.scope, study.design_life.value
     area, area_source = _floor_area(settings, floor_area)
-    grid = grid_factor(settings, db)
+    grid = grid_factor(settings, db, data.grid_regions)
     lines: list[ImpactLine] = []
     for index, material in enumerate(match.materials):
         # one material name may have several rows (per IFC class): the index says which row a line is of
         lines += [
-            replace(line, material_index=index) for line in material_lines(material, db, settings, data)
+            replace(line, material_index=index)
+            for line in material_lines(material, db, settings, data, study)
         ]
     lines += stage_energy_lines(Module.A5, settings.construction, grid, db, area, "construction")
     lines += operation_lines(settings.operation, grid, db, years)
@@ -100,9 +145,12 @@ def calculate(
         carbon_credits_kgco2e=separate["carbon_credits_kgco2e"],
     )
     problems = _problems(match, lines, counted, area, area_source)
+    used = _defaults_used(match, db, settings, study, grid, lines)
+    problems += [Problem(ProblemKind.ASSUMPTION, message) for _, message in used]
     return LifecycleResult(
         lines=tuple(lines),
         modules=modules,
+        module_notes=_module_notes(lines, modules, scope),
         stages=stages,
         beside_gbt={"B4": modules[Module.B4.value], "D": d},
         separate=separate,
@@ -111,6 +159,8 @@ def calculate(
         floor_area_m2=area,
         floor_area_source=area_source,
         design_life_years=years,
+        defaults_used=tuple(record for record, _ in used),
+        grid=grid,
         intensity_kgco2e_per_m2=_per(grand, area),
         intensity_kgco2e_per_m2a=_per(grand, area, years),
         operational_kgco2_per_m2a=per_m2a,
@@ -135,6 +185,63 @@ def _floor_area(
         return given[0], given[1]
     why = f"{given[1]}; " if given is not None and given[1] else ""
     return None, f"not known: {why}set building.gross_floor_area_m2 in the project file"
+
+
+def _defaults_used(
+    match: MatchResult,
+    db: FactorDB,
+    settings: ProjectSettings,
+    study: Study,
+    grid: GridFactor,
+    lines: Sequence[ImpactLine],
+) -> list[tuple[DefaultUsed, str]]:
+    """Each default the calculation took, with its assumption message: the design life (the study
+    period, always used), the [transport] defaults some material's A4 took, the grid factor by
+    location when an energy line used it."""
+    taken: list[Setting[float] | Setting[str]] = [study.design_life]
+    for material in match.materials:
+        taken += [s for s in transport_settings(material, db, settings, study) if s is not None]
+    keys = {s.key for s in taken}
+    order: tuple[Setting[float] | Setting[str], ...] = (
+        study.design_life,
+        study.concrete_km,
+        study.other_km,
+        study.transport_mode,
+    )
+    used = [(record, s.message()) for s in order if s.key in keys and (record := s.used()) is not None]
+    if grid.default and grid.value is not None and any(x.factor_id == grid.factor_id for x in lines):
+        record = DefaultUsed(
+            "operation.grid_factor", grid.value, "kgCO2/kWh", grid.note, "operation.grid_factor"
+        )
+        used.append((record, f"grid factor {num(grid.value)} kgCO2/kWh: {grid.note}"))
+    return used
+
+
+def _module_notes(
+    lines: Sequence[ImpactLine], modules: dict[str, float | None], scope: Scope
+) -> dict[str, str]:
+    """Why each module whose total is None has none: excluded, not covered, or not declared."""
+    notes: dict[str, str] = {}
+    for module in Module:
+        if modules[module.value] is not None:
+            continue
+        off = [name for name in GOVERNED[module] if not getattr(scope, name)]
+        own = [x for x in lines if x.module is module and not x.separate]
+        if off:
+            notes[module.value] = "excluded by " + " and ".join(f"scope.{name} = false" for name in off)
+        elif module in NOT_COVERED:
+            notes[module.value] = (
+                f"not covered by GB/T 51366-2019 ({NOT_COVERED[module]}: an EN 15978 module without a "
+                "GB/T 51366 stage); not computed"
+            )
+        elif not own:
+            notes[module.value] = f"not declared: {NO_LINE.get(module, 'nothing was computed')}"
+        else:
+            kinds = list(dict.fromkeys(_kind(x.note or x.formula) for x in own if x.kgco2e is None))
+            text = "; ".join(kinds[:LISTED]) + (" …" if len(kinds) > LISTED else "")
+            where = f" for {_lines(own)}" if any(x.material for x in own) else ""
+            notes[module.value] = f"not declared{where}: {text}"
+    return notes
 
 
 def _switches(scope: Scope, raw: dict[Module, float | None]) -> tuple[SwitchEffect, ...]:

@@ -6,12 +6,21 @@ One call per matched material, all lines written out:
   F × (1 − r) + F × r × 0.5 (× 0 for low-value waste). The 0.5 is ``recycled_feedstock_share`` of
   methods/gbt51366_2019.yaml.
 - A4 = mass t × km × factor of ``gbt51366:E:<mode>``; km from the material's override, else the
-  project's concrete_km (category concrete*) or other_km, flagged as a default distance.
+  project's transport.concrete_km (category concrete*) or other_km, flagged as a default distance;
+  the mode from the override, else transport.default_mode. A [transport] key the project file leaves
+  out takes the method file's default (``transport_default_km``, GB/T 51366 §6.3, and
+  ``transport_default_mode``, our assumption: the standard gives no vehicle), cited in the note.
 - B4 = n × (A1-A3 + A4) with n = ⌈period / life⌉ − 1 replacements when the service life is shorter
-  than the study period; the life comes from the override, else service_lives.csv by category, else
-  the material lasts the study period (a flagged 0).
-- D = −(mass t × recyclable share × virgin factor per t × 0.5), only with a recyclable_share
-  (``recycling_credit_share``); reported beside the totals.
+  than the study period (the design life: building.design_life_years, else the method file's); the
+  life comes from the override, else service_lives.csv by category, else the material lasts the
+  study period (a flagged 0).
+- D (GB/T 51366 §6.2: recyclable waste credited at 50 % of the virgin material it can replace) =
+  −(mass t × recyclable share × substitution ratio × substituted factor per t × 0.5), only with a
+  recyclable_share. What a recovered material replaces is data: substitutions.csv by category
+  (longest prefix), e.g. crushed concrete → crushed stone 碎石 (2.18 kgCO2e/t), steel scrap → BOF
+  steel 转炉碳钢 (1990 kgCO2e/t), never the material's own factor. A category without a row gets a
+  D line of None ("no substitution data"). The 0.5 is ``recycling_credit_share``; the ratios are
+  assumptions (unverified), so the lines are flagged. Reported beside the totals.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from dataclasses import dataclass
 from embodied.errors import DatabaseError
 from embodied.factors import Factor, FactorDB
 from embodied.lifecycle.data import LifecycleData
+from embodied.lifecycle.defaults import TRANSPORT_ID, Setting, Study
 from embodied.lifecycle.results import ImpactLine, num
 from embodied.project import MaterialOverride, ProjectSettings
 from embodied.records import MatchMethod, MaterialMatch, Module
@@ -52,7 +62,7 @@ class _Material:
 
 
 def material_lines(
-    match: MaterialMatch, db: FactorDB, settings: ProjectSettings, data: LifecycleData
+    match: MaterialMatch, db: FactorDB, settings: ProjectSettings, data: LifecycleData, study: Study
 ) -> list[ImpactLine]:
     """The A1-A3, A4, B4 (and D) lines of one matched material; [] for a material without a factor."""
     factor = db.factors.get(match.factor_id) if match.factor_id else None
@@ -60,11 +70,32 @@ def material_lines(
         return []
     m = _Material(match, factor, settings.override_for(match.material), _mass_t(match, factor))
     production = _production(m, db)
-    transport = _transport(m, db, settings)
-    lines = [production, transport, _replacement(m, production, transport, settings, data)]
+    transport = _transport(m, db, study)
+    lines = [production, transport, _replacement(m, production, transport, study, data)]
     if m.override is not None and m.override.recyclable_share is not None:
-        lines.append(_credit(m, m.override.recyclable_share, db))
+        lines.append(_credit(m, m.override.recyclable_share, db, data))
     return lines
+
+
+def transport_settings(
+    match: MaterialMatch, db: FactorDB, settings: ProjectSettings, study: Study
+) -> tuple[Setting[float] | None, Setting[str] | None]:
+    """The project-wide [transport] settings a material's A4 takes: its distance (None: the material
+    gives its own transport_km, or it has no factor) and its mode (None: its own transport_mode)."""
+    factor = db.factors.get(match.factor_id) if match.factor_id else None
+    if factor is None:
+        return None, None
+    return _project_transport(factor, settings.override_for(match.material), study)
+
+
+def _project_transport(
+    factor: Factor, o: MaterialOverride | None, study: Study
+) -> tuple[Setting[float] | None, Setting[str] | None]:
+    concrete = factor.category == "concrete" or factor.category.startswith("concrete/")
+    own_km = o is not None and o.transport_km is not None
+    km = None if own_km else (study.concrete_km if concrete else study.other_km)
+    mode = None if o is not None and o.transport_mode else study.transport_mode
+    return km, mode
 
 
 def _mass_t(match: MaterialMatch, factor: Factor) -> float | None:
@@ -131,20 +162,20 @@ def _production(m: _Material, db: FactorDB) -> ImpactLine:
     )  # fmt: skip
 
 
-def _transport(m: _Material, db: FactorDB, settings: ProjectSettings) -> ImpactLine:
-    o, t = m.override, settings.transport
-    mode = (o.transport_mode if o is not None else None) or t.default_mode
-    mode_factor = db.factors.get(mode if ":" in mode else f"gbt51366:E:{mode}")
-    km = o.transport_km if o is not None else None
-    flagged, notes = km is None, []
-    if km is None:
-        concrete = m.factor.category == "concrete" or m.factor.category.startswith("concrete/")
-        km = t.concrete_km if concrete else t.other_km
-        key = "concrete_km" if concrete else "other_km"
-        notes.append(
-            f"default distance (transport.{key} = {num(km)} km; GB/T 51366 §6.3 defaults: concrete 40 km, "
-            "other 500 km)"
-        )
+def _transport(m: _Material, db: FactorDB, study: Study) -> ImpactLine:
+    o = m.override
+    distance, vehicle = _project_transport(m.factor, o, study)
+    mode = vehicle.value if vehicle is not None else (o.transport_mode if o is not None else None) or ""
+    mode_factor = db.factors.get(mode if ":" in mode else TRANSPORT_ID.format(mode))
+    notes: list[str] = []
+    if distance is None:  # the material's own transport_km
+        km = o.transport_km if o is not None and o.transport_km is not None else math.nan
+    else:
+        km = distance.value
+        notes.append(f"default distance ({distance.key} = {num(km)} km: {_origin(distance)})")
+    if vehicle is not None and vehicle.default is not None:
+        notes.append(f"default vehicle ({vehicle.key} = {mode}: {_origin(vehicle)})")
+    flagged = bool(notes)
     if mode_factor is None or mode_factor.module != "A4":
         why = f"transport mode {mode!r} is not a Table E.0.1 factor (gbt51366:E:<mode>)"
         formula = f"? t × {num(km)} km × ?: {why}"
@@ -170,14 +201,23 @@ def replacements(period: float, life: float) -> int:
     return max(math.ceil(period / life - 1e-9) - 1, 0) if life < period else 0
 
 
+def _origin(setting: Setting[float] | Setting[str]) -> str:
+    """Where a [transport] setting came from: 'GB/T 51366-2019 §6.3, methods/gbt51366_2019.yaml
+    transport_default_km.concrete, recollection' (the method file's default), or 'project file'."""
+    d = setting.default
+    if d is None:
+        return "project file"
+    return f"{d.cite} {d.source_ref}, {d.file} {d.key}, {d.verification}"
+
+
 def _replacement(
     m: _Material,
     production: ImpactLine,
     transport: ImpactLine,
-    settings: ProjectSettings,
+    study: Study,
     data: LifecycleData,
 ) -> ImpactLine:
-    period, o = settings.building.design_life_years, m.override
+    period, o = study.design_life.value, m.override
     row = data.service_life_for(m.factor.category)
     if o is not None and o.service_life_years is not None:
         life, flagged = o.service_life_years, False
@@ -216,31 +256,53 @@ def _replacement(
     return line(value, f"{count}: {n} × ({parts}) = {num(value)} kgCO2e", "; ".join(notes))
 
 
-def _credit(m: _Material, share: float, db: FactorDB) -> ImpactLine:
-    """Module D: −(mass t × recyclable share × virgin factor per t × credit share)."""
+def _credit(m: _Material, share: float, db: FactorDB, data: LifecycleData) -> ImpactLine:
+    """Module D: −(mass t × recyclable share × ratio × substituted factor per t × credit share)."""
     rate = method_share(db, "recycling_credit_share")
-    f, unit, q = m.factor.gwp_kgco2e_per_unit, m.factor.declared_unit, m.match.quantity
-    per_t: float | None = None
-    how = ""
-    if unit == "t":
-        per_t = f
-    elif unit == "kg":
-        per_t, how = f * 1000.0, f" ({num(f)} kgCO2e/kg × 1000)"
-    elif m.mass_t and q is not None:
-        per_t = f * q / m.mass_t
-        u = unit_text(unit)
-        how = f" ({num(f)} kgCO2e/{u} × {num(q)} {u} / {num(m.mass_t)} t)"
+    category = m.factor.category
+    row = data.substitution_for(category)
+    substituted = db.factors.get(row.substituted_factor_id) if row is not None else None
+    if row is None or substituted is None:
+        why = (
+            f"no substitution data for category {category}: module D not computed; add a row to "
+            "material_db/substitutions.csv"
+            if row is None
+            else f"substituted factor {row.substituted_factor_id} (substitutions.csv:{row.category}) is "
+            "not in the database: module D not computed"
+        )
+        formula = f"−(? t × {num(share)} recyclable × ? × ? kgCO2e/t × {num(rate)}): {why}"
+        return _line(m, Module.D, None, formula, quantity=m.mass_t, unit="t", note=why)
+    per_t, how = _per_t(substituted)
+    what = f"{substituted.name_zh or substituted.name_en} ({substituted.factor_id})"
+    source = f"substitutions.csv:{row.category}, {row.source_id}, {row.verification}"
     if m.mass_t is None or per_t is None:
-        why = "mass unknown: the recyclable mass cannot be credited"
-        formula = f"−(? t × {num(share)} recyclable × ? kgCO2e/t × {num(rate)}): {why}"
-        return _line(m, Module.D, None, formula, factor=m.factor, unit="t", note=why)
-    value = -(m.mass_t * share * per_t * rate)
+        why = (
+            "mass unknown: the recyclable mass cannot be credited"
+            if m.mass_t is None
+            else f"{substituted.factor_id} is declared per {substituted.declared_unit}, not per t or kg"
+        )
+        formula = f"−(? t × {num(share)} recyclable × {num(row.substitution_ratio)} t/t × {what}): {why}"
+        return _line(m, Module.D, None, formula, factor=substituted, unit="t", note=why)
+    value = -(m.mass_t * share * row.substitution_ratio * per_t * rate)
     formula = (
-        f"−({num(m.mass_t)} t × {num(share)} recyclable × {num(per_t)} kgCO2e/t{how} × {num(rate)} "
-        f"credit) = {num(value)} kgCO2e"
+        f"−({num(m.mass_t)} t × {num(share)} recyclable × {num(row.substitution_ratio)} t/t substitution × "
+        f"{num(per_t)} kgCO2e/t {what}{how} × {num(rate)} credit) = {num(value)} kgCO2e"
     )
-    note = "module D: reported beside the totals, netted only with scope.include_module_d"
+    note = (
+        f"substitutes {what} at {num(row.substitution_ratio)} t per t recovered ({source}); "
+        "module D (GB/T 51366 §6.2): reported beside the totals, netted only with scope.include_module_d"
+    )
     return _line(
-        m, Module.D, value, formula, factor=m.factor, quantity=m.mass_t, unit="t", factor_value=per_t,
-        note=note,
+        m, Module.D, value, formula, factor=substituted, quantity=m.mass_t, unit="t", factor_value=per_t,
+        flagged=not row.verified, note=note,
     )  # fmt: skip
+
+
+def _per_t(factor: Factor) -> tuple[float | None, str]:
+    """The factor per t (and how it was converted); None when it is not declared per mass."""
+    f = factor.gwp_kgco2e_per_unit
+    if factor.declared_unit == "t":
+        return f, ""
+    if factor.declared_unit == "kg":
+        return f * 1000.0, f" ({num(f)} kgCO2e/kg × 1000)"
+    return None, ""

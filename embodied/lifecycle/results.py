@@ -43,6 +43,32 @@ class SwitchEffect:
 
 
 @dataclass(frozen=True, slots=True)
+class GridFactor:
+    """The electricity factor of the project (kgCO2/kWh) and where it came from; value None: unresolved.
+
+    ``label`` is the factor id with how it was chosen ("mee_nbs:grid_2023:beijing (default by
+    province)"), ``note`` the reason in a sentence; ``default`` is True when operation.grid_factor was
+    not set and the factor was chosen by building.province (province, region or national)."""
+
+    value: float | None
+    factor_id: str | None
+    label: str
+    note: str
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultUsed:
+    """A setting the project file left out, and the default the calculation took for it."""
+
+    key: str  # the project-file key left out: "building.design_life_years"
+    value: float | str
+    unit: str  # "a", "km", "kgCO2/kWh"; "" for a transport mode
+    source: str  # "GB/T 51366-2019 §4.1 (methods/gbt51366_2019.yaml design_life_years, recollection)"
+    replace_by: str  # what to set in the project file to replace it
+
+
+@dataclass(frozen=True, slots=True)
 class TierCheck:
     """One tier of the draft zero-carbon standard, or the GB 55015 check, for this building."""
 
@@ -59,10 +85,15 @@ class LifecycleResult:
 
     ``total_kgco2e`` is the sum of the GB/T 51366 stages in scope, plus module D only when
     ``include_module_d``; B4 (not covered by GB/T 51366) and D are also given in ``beside_gbt``.
+    ``module_notes`` says, for every module whose total is None, why (not declared, not covered by
+    GB/T 51366, excluded by a scope switch); ``defaults_used`` lists the settings the project file left
+    out and the defaults taken for them (each also an assumption problem); ``grid`` is the electricity
+    factor used and how it was chosen.
     """
 
     lines: tuple[ImpactLine, ...]
     modules: dict[str, float | None]  # every Module value -> total (None if nothing computed or excluded)
+    module_notes: dict[str, str]  # every Module value whose total is None -> why
     stages: dict[str, float | None]  # every Stage value -> total
     beside_gbt: dict[str, float | None]  # "B4", "D"
     separate: dict[str, float | None]  # "green_power_kwh", "green_power_kgco2", "carbon_credits_kgco2e"
@@ -70,7 +101,9 @@ class LifecycleResult:
     embodied_kgco2e: float | None  # production + transport + construction + demolition
     floor_area_m2: float | None
     floor_area_source: str
-    design_life_years: float
+    design_life_years: float  # as used: the project file's, else the method file's default
+    defaults_used: tuple[DefaultUsed, ...]
+    grid: GridFactor
     intensity_kgco2e_per_m2: float | None
     intensity_kgco2e_per_m2a: float | None
     operational_kgco2_per_m2a: float | None
