@@ -339,6 +339,10 @@ MATCH_COLUMNS = (
     "mass_source",
     "area_m2",
     "note",
+    "mass_basis",  # model | database | estimate | mixed: …: where the mass came from
+    "mass_flagged",  # true unless every part's mass came from the model
+    "fill_fraction",  # from the mapping file: the share of the volume that is this material
+    "confirmed_checks",  # plausibility checks the mapping file confirms for this material
 )
 MAPPING_COLUMNS = (
     "material",
@@ -355,11 +359,17 @@ MAPPING_COLUMNS = (
     "suggestion_2",
     "suggestion_3",
     "note",
+    "fill_fraction",  # optional, 0 < f ≤ 1: share of the layer's/element's volume that is the material
+    "confirm",  # optional: ';'-separated plausibility check ids (or all) the user confirms; note says why
 )
 
 
 def match_document(result: MatchResult) -> Document:
     rows = [record_dict(m, MATCH_COLUMNS) for m in result.materials]
+    materials = [
+        dict(row, class_shares=[{"ifc_class": c, "share": plain(x)} for c, x in m.class_shares])
+        for row, m in zip(rows, result.materials, strict=True)
+    ]  # the JSON's rows also say how each splits among its IFC classes
     coverage = result.coverage
     coverage_block = {
         "total_mass_kg": coverage.total_mass_kg,
@@ -372,6 +382,11 @@ def match_document(result: MatchResult) -> Document:
         "matched_mass_share_of_known": plain(coverage.known_share),
         "unknown_mass_volume_m3": plain(coverage.unknown_volume_m3),
         "share_text": coverage.share_text,
+        "share_is_lower_bound": coverage.share_is_lower_bound,
+        "estimated_mass_kg": plain(coverage.estimated_mass_kg),
+        "unknown_mass_volume": [
+            {"material": m, "volume_m3": plain(v)} for m, v in coverage.unknown_volume_materials
+        ],
         "unmatched_by_mass": [{"material": m, "mass_kg": kg} for m, kg in coverage.unmatched_by_mass],
         "omissible_under_cutoff": list(coverage.omissible),
     }
@@ -388,7 +403,7 @@ def match_document(result: MatchResult) -> Document:
         "summary": result.summary(),
         "coverage": coverage_block,
         "columns": list(MATCH_COLUMNS),
-        "materials": rows,
+        "materials": materials,
         "elements": elements,
         "problems": problems,
     }
@@ -425,7 +440,10 @@ def mapping_document(result: MatchResult) -> Document:
                 "suggestion_1": suggestions[0].split(" ")[0],
                 "suggestion_2": suggestions[1].split(" ")[0],
                 "suggestion_3": suggestions[2].split(" ")[0],
-                "note": "fill factor_id, then pass this file with --mapping" if not m.factor_id else "",
+                "note": m.confirmed_note
+                or ("fill factor_id, then pass this file with --mapping" if not m.factor_id else ""),
+                "fill_fraction": m.fill_fraction,  # as the mapping passed in gave them, else empty
+                "confirm": ";".join(m.confirmed_checks),
             }
         )
     return Document(table_name="mapping", columns=MAPPING_COLUMNS, rows=rows, data={"mapping": rows})

@@ -191,8 +191,21 @@ class MatchMethod(StrEnum):
 class MaterialMatch:
     """One distinct model material (for the IFC classes listed) and the factor it was matched to.
 
-    ``quantity`` is in the factor's declared unit (m³ from volume, t or kg from mass, m² from the
-    element area shared by volume share); None when the quantity that unit needs is unknown."""
+    ``quantity`` is in the factor's declared unit (m³ from volume, t or kg from mass, m² from the area:
+    a layer's is its volume / its thickness, else its element's whole face; a whole element's is its
+    area); None when the quantity that unit needs is unknown. ``note`` says how area and mass were
+    found.
+
+    ``mass_basis`` says where the mass came from: "model" (a density or weight in the model),
+    "database" (the matched factor's density, its category's in densities.csv, or the rebar ratios),
+    "estimate" (not matched: the category its name suggests, category_keywords.csv, and that
+    category's density), "mixed: model (2 parts), database (1 part)", or None (no mass).
+    ``mass_flagged`` is False only when every part's mass came from the model.
+
+    ``class_shares`` splits the row among its IFC classes ((class, share), sorted by class, the last
+    share 1 − the others so that they sum to exactly 1.0): by the quantity in the factor's declared
+    unit where known, else by volume, else by element count; the rebar estimate by rebar mass. A
+    class whose quantity is zero or unknown is left out (it carries none of the row's kgCO2e)."""
 
     material: str
     ifc_classes: tuple[str, ...]
@@ -220,6 +233,9 @@ class MaterialMatch:
     confirmed_checks: tuple[str, ...] = ()  # plausibility checks the user confirmed (mapping `confirm`)
     confirmed_where: str | None = None  # "<mapping file>:<line>"
     confirmed_note: str = ""  # the mapping row's note: why
+    mass_basis: str | None = None  # "model", "database", "estimate", "mixed: …"; None: no mass
+    mass_flagged: bool = True  # False only when every part's mass came from the model
+    class_shares: tuple[tuple[str, float], ...] = ()  # (IFC class, share), sorted, summing to 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,38 +243,45 @@ class Coverage:
     """The GB/T 51366 §6.1 inclusion rule: matched materials hold at least `required_share` of the
     total mass; only then may items each under `cutoff_share` be left out.
 
-    The share is never computed over the known mass alone while unmatched materials of unknown mass
-    have a volume: then it cannot be established (``share`` None) and ``unknown_volume_m3`` says how
-    much is unknown. Matched materials of unknown mass (a per-m² window without a density) only make
-    the true share larger: the share is then a lower bound (``share_is_lower_bound``)."""
+    The total holds the matched mass and the unmatched mass, known (from the model) or estimated
+    (``estimated_mass_kg``: volume × the density of the category the name suggests, flagged). The
+    share is never computed over the known mass alone while unmatched materials of unknown mass (even
+    after the estimate) have a volume: then it cannot be established (``share`` None) and
+    ``unknown_volume_m3`` says how much is unknown. Matched materials of unknown mass (a per-m² window
+    without a density) could only make the true share larger: the share is then a lower bound
+    (``share_is_lower_bound``)."""
 
-    total_mass_kg: float
+    total_mass_kg: float  # matched + unmatched, estimated mass included
     matched_mass_kg: float
     required_share: float
     cutoff_share: float
-    unknown_mass: tuple[str, ...]  # materials with a volume but no mass (no density)
-    unmatched_by_mass: tuple[tuple[str, float], ...]  # (material, kg), heaviest first
+    unknown_mass: tuple[str, ...]  # materials with a volume but no mass (no density), matched or not
+    unmatched_by_mass: tuple[tuple[str, float], ...]  # (material, kg), heaviest first; estimates included
     omissible: tuple[str, ...]  # unmatched materials each under the cut-off share
     unknown_volume_materials: tuple[tuple[str, float], ...] = ()  # unmatched, mass unknown: (name, m³)
     share_is_lower_bound: bool = False  # matched materials of unknown mass are left out of both sides
+    estimated_mass_kg: float = 0.0  # unmatched mass estimated from the names' categories (in the total)
 
     @property
     def unknown_volume_m3(self) -> float:
+        """Volume of unmatched materials whose mass is unknown even after the estimate."""
         return sum(volume for _, volume in self.unknown_volume_materials)
 
     @property
     def known_share(self) -> float | None:
-        """Matched over known mass: an upper bound when unmatched materials have an unknown mass."""
+        """Matched over known (and estimated) mass: what the share would be if the unknown volume
+        weighed nothing, so an upper bound when ``unknown_volume_m3`` > 0."""
         return self.matched_mass_kg / self.total_mass_kg if self.total_mass_kg > 0 else None
 
     @property
     def share(self) -> float | None:
         """The matched share of the mass; None when it cannot be established (see the class)."""
-        return None if self.unknown_volume_materials else self.known_share
+        return None if self.unknown_volume_m3 > 0 else self.known_share
 
     @property
     def share_text(self) -> str:
-        if self.unknown_volume_materials:
+        """The share as text ("83.2 %", "at least 83.2 % (…)"), or why it cannot be established."""
+        if self.unknown_volume_m3 > 0:
             names = ", ".join(f"{n} {v:,.1f} m³" for n, v in self.unknown_volume_materials[:5])
             more = " …" if len(self.unknown_volume_materials) > 5 else ""
             return (
@@ -268,8 +291,18 @@ class Coverage:
         share = self.share
         if share is None:
             return "no mass is known"
-        return f"{share:.1%}" + (" (a lower bound: matched materials of unknown mass left out)"
-                                 if self.share_is_lower_bound else "")  # fmt: skip
+        notes: list[str] = []
+        if self.share_is_lower_bound:
+            notes.append("a lower bound: matched materials of unknown mass are left out")
+        if self.estimated_mass_kg > 0:
+            notes.append(
+                f"{self.estimated_mass_kg:,.0f} kg of the {self.total_mass_kg:,.0f} kg total estimated from "
+                "the names of unmatched materials"
+            )
+        text = f"{share * 100:.1f} %"
+        if self.share_is_lower_bound:
+            text = "at least " + text
+        return text + (f" ({'; '.join(notes)})" if notes else "")
 
     @property
     def rule_met(self) -> bool:
@@ -290,27 +323,40 @@ class MatchResult:
 
     def summary(self) -> dict[str, object]:
         matched = [m for m in self.materials if m.factor_id]
-        share = self.coverage.share
+        coverage = self.coverage
+        share = coverage.share
         return {
             "materials": len(self.materials),
             "matched": len(matched),
             "unmatched": len(self.materials) - len(matched),
-            "matched_mass_share": round(share, 6) if share is not None else None,
-            "coverage_rule_met": self.coverage.rule_met,
+            "matched_mass_share": round(share, 6) if share is not None else None,  # None: not established
+            "matched_mass_share_text": coverage.share_text,
+            "share_is_lower_bound": coverage.share_is_lower_bound,
+            "estimated_mass_kg": round(coverage.estimated_mass_kg, 3),
+            "unknown_mass_volume_m3": round(coverage.unknown_volume_m3, 6),
+            "coverage_rule_met": coverage.rule_met,
         }
 
 
 # -- life cycle -------------------------------------------------------------------------------------
 class Module(StrEnum):
-    """EN 15978 modules the engine computes. "Not declared" is None, never 0."""
+    """The EN 15978 modules, all of them listed in every result. "Not declared" is None, never 0; the
+    modules GB/T 51366 does not cover (B2, B3, B5, B7, C2-C4) are never computed and say so."""
 
     A1_A3 = "A1-A3"  # product stage (GB/T 51366 material production, C_sc)
     A4 = "A4"  # transport to site (C_ys)
     A5 = "A5"  # construction (C_JZ)
     B1 = "B1"  # in-use emissions, e.g. refrigerant leakage (part of C_M)
+    B2 = "B2"  # maintenance (not covered by GB/T 51366)
+    B3 = "B3"  # repair (not covered by GB/T 51366)
     B4 = "B4"  # replacements (not covered by GB/T 51366: reported beside it)
+    B5 = "B5"  # refurbishment (not covered by GB/T 51366)
     B6 = "B6"  # operational energy (C_M)
+    B7 = "B7"  # operational water use (not covered by GB/T 51366)
     C1 = "C1"  # demolition (C_CC)
+    C2 = "C2"  # transport to waste processing (not covered: C_CC ends when the debris leaves the floors)
+    C3 = "C3"  # waste processing (not covered by GB/T 51366)
+    C4 = "C4"  # disposal (not covered by GB/T 51366)
     D = "D"  # benefits beyond the system boundary: reported separately, never netted silently
 
     @classmethod
@@ -336,14 +382,22 @@ class Stage(StrEnum):
 
 
 # How modules roll up into GB/T 51366 stages; B4 and D have no GB/T 51366 stage and are shown beside.
+# B2, B3, B5, B7, C2, C3, C4: not covered by GB/T 51366-2019 (no stage; never computed).
 MODULE_STAGE: dict[Module, Stage | None] = {
     Module.A1_A3: Stage.PRODUCTION,
     Module.A4: Stage.TRANSPORT,
     Module.A5: Stage.CONSTRUCTION,
     Module.B1: Stage.OPERATION,
+    Module.B2: None,
+    Module.B3: None,
     Module.B4: None,
+    Module.B5: None,
     Module.B6: Stage.OPERATION,
+    Module.B7: None,
     Module.C1: Stage.DEMOLITION,
+    Module.C2: None,
+    Module.C3: None,
+    Module.C4: None,
     Module.D: None,
 }
 EMBODIED_STAGES = (Stage.PRODUCTION, Stage.TRANSPORT, Stage.CONSTRUCTION, Stage.DEMOLITION)

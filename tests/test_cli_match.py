@@ -68,6 +68,8 @@ def test_write_mapping_then_use_it(model: Path, tmp_path: Path) -> None:
     rows = rows_of(mapping.read_text(encoding="utf-8-sig"))
     unknown = next(r for r in rows if r["material"] == "Unobtainium 9000")
     assert unknown["factor_id"] == "" and unknown["suggestion_1"]
+    assert list(rows[0])[-2:] == ["fill_fraction", "confirm"]  # optional columns, written empty
+    assert (unknown["fill_fraction"], unknown["confirm"]) == ("", "")
     unknown["factor_id"] = "gbt51366:D:steel_average"
     with mapping.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

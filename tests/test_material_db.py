@@ -17,6 +17,7 @@ import yaml
 
 from embodied.errors import DatabaseError, InputError
 from embodied.factors import DEFAULT_ROOT, DataProblem, Factor, FactorDB, check, load
+from embodied.lifecycle import check_data, load_data
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CSV = REPO.parent / "shared" / "data" / "gbt51366_2019_appendix_d_e.csv"
@@ -35,7 +36,7 @@ def test_shipped_database_checks_clean() -> None:
 def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
     """DEFAULT_ROOT resolves to <repo>/material_db and the data version is the descriptor's."""
     assert DEFAULT_ROOT == REPO / "material_db"
-    assert db.version == "2026.11.1"
+    assert db.version == "2026.12.1"
     assert db.packs == ()
 
 
@@ -184,6 +185,12 @@ def test_method_parameters(db: FactorDB) -> None:
     assert m["transport_default_km"]["value"] == {"concrete": 40, "other": 500}
     assert m["recycling_credit_share"]["value"] == 0.5
     assert m["design_life_years"]["value"] == 50
+    assert m["transport_default_mode"]["value"] == "road_diesel_18t"
+    assert (m["transport_default_mode"]["source"], m["transport_default_mode"]["verification"]) == (
+        "embodied_assumption",
+        "unverified",
+    )
+    assert "gbt51366:E:road_diesel_18t" in db.factors  # the default names a Table E.0.1 row
     assert m["rebar_kg_per_m3"]["value"]["default"] == 110
     assert m["rebar_kg_per_m3"]["verification"] == "unverified"
 
@@ -248,7 +255,7 @@ def test_a_broken_copy_reports_every_problem_at_once(copy: Path) -> None:
         ("aliases.csv", 3, "alias 'C99' points to unknown factor 'nope:x'"),
         (
             "methods/gbt51366_2019.yaml",
-            _line_of(copy / "methods" / "gbt51366_2019.yaml", "rebar_kg_per_m3:"),
+            _line_of(copy / "methods" / "gbt51366_2019.yaml", "transport_default_mode:"),
             "maybe",
         ),
         ("factors/extra.csv", None, "data file not described in datapackage.yaml"),
@@ -299,3 +306,82 @@ def test_an_unreadable_descriptor_stops_with_one_problem(copy: Path) -> None:
     assert len(problems) == 1
     assert problems[0].file == "material_db/datapackage.yaml" and problems[0].line is not None
     assert re.search(r"not valid YAML", problems[0].message)
+
+
+# -- grid_regions.csv and substitutions.csv (read and checked by embodied.lifecycle.data) -------------------
+def test_grid_regions_are_the_2021_membership() -> None:
+    """31 provinces: the seven regions as the 2021 calculation note groups them, every province with a
+    provincial factor listed; Inner Mongolia split (recorded north, noted), Tibet in no region."""
+    data = load_data()
+    regions = data.grid_regions
+    assert len(regions) == 31
+    sizes = {r: sum(g.region == r for g in regions.values()) for r in {g.region for g in regions.values()}}
+    assert sizes == {"north": 6, "northeast": 3, "east": 5, "central": 4, "south": 5, "southwest": 2,
+                     "northwest": 5, "": 1}  # fmt: skip
+    assert (regions["beijing"].region, regions["sichuan"].region, regions["fujian"].region) == (
+        "north",
+        "southwest",
+        "east",
+    )
+    mongolia = regions["inner_mongolia"]
+    assert mongolia.region == "north" and "SPLIT" in mongolia.notes and "northeast" in mongolia.notes
+    assert regions["xizang"].region == "" and "no published provincial factor" in regions["xizang"].notes
+    with (DEFAULT_ROOT / "factors" / "energy_cn.csv").open(encoding="utf-8") as handle:
+        provinces = {
+            r["factor_id"].rsplit(":", 1)[1] for r in csv.DictReader(handle) if "provincial" in r["name_en"]
+        }
+    assert len(provinces) == 30 and provinces <= set(regions)
+    assert {g.source_id for g in regions.values()} == {"mee_nbs_2021"}
+
+
+def test_substitutions_name_what_recovered_materials_replace(db: FactorDB) -> None:
+    """Concrete, mortar and masonry → crushed stone (2.18/t); steel → BOF steel (1990/t); aluminium →
+    primary aluminium (20 300/t); all 1 t per t, assumptions (unverified); glass has no row."""
+    data = load_data()
+    expected = {
+        "concrete": ("gbt51366:D:crushed_stone", 2.18),
+        "mortar": ("gbt51366:D:crushed_stone", 2.18),
+        "masonry/brick": ("gbt51366:D:crushed_stone", 2.18),
+        "masonry/block": ("gbt51366:D:crushed_stone", 2.18),
+        "steel": ("gbt51366:D:steel_bof", 1990.0),
+        "aluminium": ("gbt51366:D:aluminium_primary", 20300.0),
+    }
+    assert set(data.substitutions) == set(expected)
+    for category, (factor_id, per_t) in expected.items():
+        s = data.substitutions[category]
+        assert (s.substituted_factor_id, s.substitution_ratio) == (factor_id, 1.0)
+        assert (s.source_id, s.verification) == ("embodied_assumption", "unverified")
+        f = db.factors[factor_id]
+        assert (f.declared_unit, f.gwp_kgco2e_per_unit) == ("t", per_t)
+    assert db.factors["gbt51366:D:steel_bof"].name_zh == "转炉碳钢"
+    assert data.substitution_for("steel/rebar") is data.substitutions["steel"]
+    assert data.substitution_for("concrete/reinforced") is data.substitutions["concrete"]
+    assert data.substitution_for("masonry/block/aac") is data.substitutions["masonry/block"]
+    assert data.substitution_for("glass") is None and data.substitution_for("insulation/polystyrene") is None
+
+
+def test_broken_life_cycle_tables_are_reported(copy: Path) -> None:
+    """An unknown or per-m³ substituted factor, a region outside the list, a province with a grid factor
+    but no row: each reported by check_data with file and line; factors.check only needs them described."""
+    subs, regions = copy / "substitutions.csv", copy / "grid_regions.csv"
+    _edit(subs, "mortar,gbt51366:D:crushed_stone", "mortar,gbt51366:D:gravel")
+    _edit(subs, "aluminium,gbt51366:D:aluminium_primary", "aluminium,gbt51366:D:concrete_c30")
+    _edit(regions, "hunan,湖南,Hunan,central", "hunan,湖南,Hunan,middle")
+    text = regions.read_text(encoding="utf-8")
+    regions.write_text(
+        "".join(x for x in text.splitlines(True) if not x.startswith("beijing,")), encoding="utf-8"
+    )
+    got = {str(p) for p in check_data(copy)}
+    assert got == {
+        f"material_db/substitutions.csv:{_line_of(subs, 'mortar,')}: substituted_factor_id "
+        "'gbt51366:D:gravel' is not a factor of the database",
+        f"material_db/substitutions.csv:{_line_of(subs, 'aluminium,')}: substituted factor "
+        "gbt51366:D:concrete_c30 is per m3, not per t or kg",
+        f"material_db/grid_regions.csv:{_line_of(regions, 'hunan,')}: region 'middle' is not one of north, "
+        "northeast, east, central, northwest, south, southwest",
+        "material_db/grid_regions.csv: province 'beijing' has a grid factor but no row (its regional grid "
+        "is not known)",
+        "material_db/grid_regions.csv: province 'hunan' has a grid factor but no row (its regional grid "
+        "is not known)",
+    }
+    assert [str(p) for p in check(copy)] == []

@@ -10,20 +10,30 @@ The numbers live in material_db/ (CSV + YAML, described by datapackage.yaml); th
 reads and checks them.
 """
 
-from embodied.factors.db import FactorDB, check, data_version, load
+from embodied.factors.db import FactorDB, category_keywords, check, data_version, load
 from embodied.factors.packs import UserPack, read_pack
 from embodied.factors.recipes import recompute
-from embodied.factors.schema import DEFAULT_ROOT, Alias, DataProblem, Density, Factor, Source
+from embodied.factors.schema import (
+    DEFAULT_ROOT,
+    Alias,
+    CategoryKeyword,
+    DataProblem,
+    Density,
+    Factor,
+    Source,
+)
 
 __all__ = [
     "DEFAULT_ROOT",
     "Alias",
+    "CategoryKeyword",
     "DataProblem",
     "Density",
     "Factor",
     "FactorDB",
     "Source",
     "UserPack",
+    "category_keywords",
     "check",
     "data_version",
     "load",

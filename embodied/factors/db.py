@@ -8,8 +8,9 @@ numbers, gwp not negative), factor ids unique across all files and packs, every 
 sources.yaml and redistributable (user packs excepted), no derived or supplementary value labelled
 with a standard's source, every alias pointing to a factor, every derived factor recomputed from its
 recipe and every recipe naming a derived factor, densities for the categories that need one,
-grades naming existing factors, method parameters with a source and a verification, no data file
-left undescribed. aliases.csv and grades.yaml may be missing (read as empty).
+grades naming existing factors, method parameters with a source and a verification, category keywords
+naming categories of the closed list, no data file left undescribed. aliases.csv, grades.yaml and
+category_keywords.csv may be missing (read as empty).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +31,7 @@ from embodied.factors.schema import (
     DEFAULT_ROOT,
     DESCRIPTOR,
     Alias,
+    CategoryKeyword,
     DataProblem,
     Density,
     Factor,
@@ -59,13 +62,19 @@ class FactorDB:
     method: Mapping[str, Any]
     recipes: Mapping[str, Any]
     packs: tuple[str, ...]
+    category_keywords: tuple[CategoryKeyword, ...] = ()  # name words -> category, for mass estimates
 
     def density_for(self, factor: Factor) -> tuple[float, str] | None:
         """The factor's own density, else that of the longest category prefix in densities.csv,
         with where it came from; None when neither has one."""
         if factor.density_kg_m3 is not None:
             return factor.density_kg_m3, f"{factor.factor_id} ({factor.source_id})"
-        parts = factor.category.split("/")
+        return self.category_density(factor.category)
+
+    def category_density(self, category: str) -> tuple[float, str] | None:
+        """The density of the longest prefix of `category` in densities.csv, with where it came from
+        ("densities.csv:concrete (gb50009_2012)"); None when no prefix has one."""
+        parts = category.split("/")
         for n in range(len(parts), 0, -1):
             density = self.densities.get("/".join(parts[:n]))
             if density is not None:
@@ -133,6 +142,7 @@ class _Build:
             method=MappingProxyType(self.method(sources)),
             recipes=MappingProxyType(recipes.data if isinstance(recipes.data, dict) else {}),
             packs=tuple(str(p) for p in self.pack_paths),
+            category_keywords=self.category_keywords(),
         )
         return db, self.problems
 
@@ -312,6 +322,14 @@ class _Build:
             aliases.append(Alias(v["alias"], v["factor_id"], v["lang"], v["priority"], classes, v["note"]))
         return tuple(aliases)
 
+    def category_keywords(self) -> tuple[CategoryKeyword, ...]:
+        """category_keywords.csv (checked against its schema: categories of the closed list)."""
+        keywords = []
+        for row in self.table("category_keywords"):
+            v = row.values
+            keywords.append(CategoryKeyword(v["keyword"], v["category"], v["lang"], v["notes"], row.line))
+        return tuple(keywords)
+
     def grades(self, factors: Mapping[str, Factor]) -> dict[str, Any]:
         doc, display = self.yaml("grades"), self.display("grades")
         data = doc.data if doc.data is not None else {}
@@ -372,3 +390,18 @@ def data_version(root: Path | None = None) -> str | None:
     """The version in datapackage.yaml, read alone (for outputs that use no factor); None if unreadable."""
     package, _ = read_package(root or DEFAULT_ROOT)
     return package.version if package is not None else None
+
+
+@cache
+def category_keywords(root: Path = DEFAULT_ROOT) -> tuple[CategoryKeyword, ...]:
+    """The keywords of category_keywords.csv at `root`, read alone (for ``matching.rules.category_of``
+    without a database at hand); DatabaseError when the file has a problem."""
+    build = _Build(root, ())
+    package, build.problems = read_package(root)
+    if package is None:
+        raise DatabaseError(build.problems, hint="material_db/datapackage.yaml cannot be read")
+    build.pkg = package
+    keywords = build.category_keywords()
+    if build.problems:
+        raise DatabaseError(build.problems, hint="each line names file:line; fix category_keywords.csv")
+    return keywords

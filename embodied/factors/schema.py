@@ -99,6 +99,17 @@ class Alias:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryKeyword:
+    """A word of a material name that tells its kind (category_keywords.csv): for estimates only."""
+
+    keyword: str
+    category: str
+    lang: str
+    notes: str
+    line: int | None = None  # in category_keywords.csv, for messages
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One column of a table schema (a subset of frictionless Table Schema)."""
 

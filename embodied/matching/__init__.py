@@ -1,9 +1,11 @@
 """Matching stage: each model material to an emission factor, explainably (see ``core``).
 
 - ``normalize``  names to a comparable form; grade tokens (C30, HRB400, Q355B, M10 ...) parsed;
-- ``rules``      grades, aliases and categories from material_db, and fuzzy suggestions;
+- ``rules``      grades, aliases and categories from material_db, and fuzzy suggestions; the kind a
+                 name suggests (``category_of``, category_keywords.csv), for mass estimates only;
 - ``mapping``    the user's mapping file (material or classification -> factor id);
-- ``core``       the composer: decides per material and IFC class, quantities, rebar, coverage.
+- ``core``       the composer: decides per material and IFC class, quantities, where each mass came
+                 from, class shares, rebar, coverage.
 """
 
 from embodied.matching.core import MatchOptions, run

@@ -63,7 +63,9 @@ class UserMapping:
 
 
 def read(path: Path, factor_ids: Collection[str]) -> UserMapping:
-    """Read a mapping CSV (UTF-8, with or without BOM). Rows with an empty factor_id are skipped."""
+    """Read a mapping CSV (UTF-8, with or without BOM). A row with an empty factor_id maps nothing; its
+    fill_fraction and confirm, if any, still apply to its material. A bad value is a MappingError
+    naming the file and the line."""
     if not path.is_file():
         raise MappingError(f"{path}: mapping file not found")
     try:
@@ -90,7 +92,7 @@ def read(path: Path, factor_ids: Collection[str]) -> UserMapping:
         confirm = tuple(c.strip() for c in values.get("confirm", "").split(";") if c.strip())
         if material and (fill is not None or confirm):
             adjustment = Entry(factor_id or None, where, values.get("note", ""), fill, confirm)
-            _put(mapping.adjustments, normalize(material), adjustment, where)
+            _adjust(mapping.adjustments, material, adjustment)
         elif (fill is not None or confirm) and not material:
             raise MappingError(f"{where}: fill_fraction and confirm need a material")
         if not factor_id:
@@ -119,6 +121,19 @@ def _fill(text: str, where: str) -> float | None:
     if not 0.0 < value <= 1.0:
         raise MappingError(f"{where}: fill_fraction must be > 0 and ≤ 1, not {text}", hint="e.g. 0.12")
     return value
+
+
+def _adjust(table: dict[str, Entry], material: str, entry: Entry) -> None:
+    """One fill fraction and one set of confirmations per material: a repeat must say the same."""
+    key = normalize(material)
+    previous = table.get(key)
+    if previous is None:
+        table[key] = entry
+    elif (previous.fill_fraction, previous.confirm) != (entry.fill_fraction, entry.confirm):
+        raise MappingError(
+            f"{entry.where}: {material!r} already has a fill_fraction or confirm at {previous.where}",
+            hint="give a material's fill_fraction and confirm on one row",
+        )
 
 
 def _put(table: dict[str, Entry], key: str, entry: Entry, where: str) -> None:

@@ -19,6 +19,9 @@ The rules are data (material_db/grades.yaml and aliases.csv); this module applie
 
 Every match says which rule made it and how confident the data is in it (0..1). ``match_name`` reads
 the database through the attributes of ``Database`` only, so tests can pass a small stand-in.
+
+``category_of`` is apart from the matching: the kind a name suggests (material_db/category_keywords.csv),
+used to estimate the mass of an unmatched material and never to choose a factor.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz, process
 
+from embodied.factors import category_keywords as shipped_category_keywords
 from embodied.matching.normalize import Grade, GradeFamily, GradeTable, canonical_class, find, grade_table
 from embodied.matching.normalize import normalize as _normalize
 
@@ -57,6 +61,13 @@ class AliasLike(Protocol):
     def priority(self) -> int: ...
     @property
     def ifc_classes(self) -> Sequence[str]: ...
+
+
+class KeywordLike(Protocol):
+    @property
+    def keyword(self) -> str: ...
+    @property
+    def category(self) -> str: ...
 
 
 class Database(Protocol):
@@ -333,3 +344,47 @@ def suggest(name: str, db: Database, limit: int = 3) -> list[tuple[str, float]]:
             best[fid] = key
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
     return [(fid, score) for fid, (score, _) in ranked[:limit]]
+
+
+# -- the kind a name suggests -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    text: str  # normalised
+    keyword: str  # as written in the file
+    category: str
+
+
+_KEYWORDS: dict[int, tuple[Sequence[KeywordLike], tuple[_Keyword, ...]]] = {}
+
+
+def _keywords(keywords: Sequence[KeywordLike]) -> tuple[_Keyword, ...]:
+    """Normalised keywords, longest first, equally long ones in file order (cached per sequence)."""
+    hit = _KEYWORDS.get(id(keywords))
+    if hit is not None and hit[0] is keywords:
+        return hit[1]
+    compiled = [_Keyword(_normalize(k.keyword), k.keyword, k.category) for k in keywords]
+    ordered = tuple(sorted((k for k in compiled if k.text), key=lambda k: -len(k.text)))  # stable
+    if len(_KEYWORDS) >= 8:
+        _KEYWORDS.pop(next(iter(_KEYWORDS)))
+    _KEYWORDS[id(keywords)] = (keywords, ordered)  # the reference keeps id() from being reused
+    return ordered
+
+
+def category_of(name: str, keywords: Sequence[KeywordLike] | None = None) -> tuple[str, str] | None:
+    """(category, keyword): the kind a material name suggests, by the keywords of
+    material_db/category_keywords.csv (or `keywords`, e.g. ``FactorDB.category_keywords``); None when no
+    keyword is in the name.
+
+    On normalised text: a Latin or Cyrillic keyword matches whole words, a Chinese one anywhere in the
+    name; the longest keyword found wins, of equally long ones the first in the file (products such
+    as 钢质门 or "steel door" are listed whole, so they win over the material word they contain).
+    For estimates and for keeping suggestions within a kind; never a match to a factor.
+    """
+    text = _normalize(name)
+    if not text:
+        return None
+    table = shipped_category_keywords() if keywords is None else keywords
+    for keyword in _keywords(table):
+        if find(keyword.text, text):
+            return keyword.category, keyword.keyword
+    return None
