@@ -101,7 +101,7 @@ def test_report_strict_exits_3_on_the_aluminium_slab(aluminium_slab: Path, tmp_p
 
 
 def test_confirmations_mark_findings_and_let_strict_pass(aluminium_slab: Path, tmp_path: Path) -> None:
-    """Confirmed in the mapping file (material) and the project file (building): listed, marked, not refused."""
+    """Confirmed in the mapping file (material) and the project file (building): listed, marked."""
     mapping = tmp_path / "mapping.csv"
     mapping.write_text(
         "material,factor_id,confirm,note\nAluminium,,material_thickness;dominant_material,solid cast block\n",
@@ -135,7 +135,7 @@ def test_a_confirmation_of_an_unknown_check_is_an_error(aluminium_slab: Path, tm
 
 @pytest.fixture(scope="module")
 def stud_wall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A 10 m × 3 m wall: C30 0.200 m + "Metal - Stud Layer" 0.100 m (studs and air), and a mapping to steel."""
+    """A 10 × 3 m wall: C30 0.200 m + "Metal - Stud Layer" 0.100 m (studs, air), mapped to steel."""
     folder = tmp_path_factory.mktemp("stud")
     model = mk.new_model("IFC4", "METRE")
     mk.add_wall(model, [("C30混凝土", 0.2), ("Metal - Stud Layer", 0.1)], size=(10.0, 3.0), quantities=True)
@@ -150,7 +150,7 @@ def stud_wall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_a_stud_layer_mapped_to_steel_is_implausible_until_its_fill_fraction_is_set(
     stud_wall: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """0.1 m of solid steel in a wall (23.55 t) is implausible; with fill_fraction 0.12 it is 0.012 m, no finding."""
+    """0.1 m of solid steel in a wall (23.55 t) is implausible; at fill_fraction 0.12 it is 0.012 m: none."""
     path, mapping = stud_wall
     calc = run_calculate(path, NO_GEOMETRY, mapping_path=mapping)
     [finding] = _findings(calc, "material_thickness")
@@ -173,7 +173,7 @@ def test_a_stud_layer_mapped_to_steel_is_implausible_until_its_fill_fraction_is_
 
 
 def test_insulation_denser_than_its_kind_is_implausible(tmp_path: Path) -> None:
-    """Rock wool given 2000 kg/m³ in the model: above 300 × 1.5 = 450, so implausible (a unit or typing error)."""
+    """Rock wool given 2000 kg/m³ in the model: above 300 × 1.5 = 450, so implausible (a typing error)."""
     model = mk.new_model("IFC4", "METRE")
     mk.material(model, "岩棉板", density=2000.0)
     mk.add_wall(model, [("C30混凝土", 0.2), ("岩棉板", 0.1)], size=(10.0, 3.0), quantities=True)

@@ -462,30 +462,23 @@ def _standards(db: FactorDB) -> tuple[dict[str, str], ...]:
 def _class_hotspots(
     match: MatchResult, per_row: Mapping[int, Mapping[str, float]], whole: float | None
 ) -> tuple[Hotspot, ...]:
-    """A1-A3 + A4 of each material row shared among its IFC classes by the volume in each."""
+    """A1-A3 + A4 of each material row shared among its IFC classes by the row's class shares (by its
+    quantity in each class: the rebar estimate by the rebar mass of each class); the classes past the
+    first TOP are summed in one "(other classes)" row, so that the rows add up to the whole."""
     by_class: dict[str, float] = defaultdict(float)
-    volumes: dict[tuple[str | None, str], float] = defaultdict(float)
-    for row in match.takeoff.rows:
-        if row.volume_m3:
-            volumes[(row.material, row.ifc_class)] += row.volume_m3
     for index, mods in per_row.items():
         material = match.materials[index]
         amount = (mods.get("A1-A3") or 0.0) + (mods.get("A4") or 0.0)
-        split = {cls: volumes.get((material.material, cls), 0.0) for cls in material.ifc_classes}
-        total_volume = sum(split.values())
-        if not total_volume:  # a row without volume of its own (the rebar estimate): its elements' volume
-            ids = set(material.element_ids)
-            split = defaultdict(float)
-            for row in match.takeoff.rows:
-                if row.global_id in ids and row.volume_m3:
-                    split[row.ifc_class] += row.volume_m3
-            total_volume = sum(split.values())
-            if not total_volume:
-                continue
-        for ifc_class, volume in split.items():
-            by_class[ifc_class] += amount * volume / total_volume
-    ranked = sorted(by_class.items(), key=lambda item: -item[1])[:TOP]
-    return tuple(Hotspot(name, round(kg, 3), _share(kg, whole) or 0.0) for name, kg in ranked if kg)
+        shares = material.class_shares or tuple(
+            (c, 1.0 / len(material.ifc_classes)) for c in material.ifc_classes
+        )
+        for ifc_class, share in shares:
+            by_class[ifc_class] += amount * share
+    ranked = sorted(((n, kg) for n, kg in by_class.items() if kg), key=lambda item: -item[1])
+    if len(ranked) > TOP:
+        rest = sum(kg for _, kg in ranked[TOP - 1 :])
+        ranked = [*ranked[: TOP - 1], (f"(other {len(ranked) - TOP + 1} classes)", rest)]
+    return tuple(Hotspot(name, round(kg, 3), _share(kg, whole) or 0.0) for name, kg in ranked)
 
 
 ELEMENT_KEYS = tuple(f.name for f in dataclasses.fields(ElementRow))
