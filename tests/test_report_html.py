@@ -13,9 +13,9 @@ import pytest
 import yaml
 from shared_models import REPO
 
-from embodied.pipeline import run_calculate
+from embodied.pipeline import report_model, run_calculate
 from embodied.report import charts, render_html
-from embodied.report.model import ElementRow, Hotspot, MaterialRow, ReportModel, build, load_labels
+from embodied.report.model import ElementRow, Hotspot, MaterialRow, ReportModel, load_labels
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -57,14 +57,7 @@ def calc() -> Any:
 
 
 def _build(calc: Any, lang: str) -> ReportModel:
-    return build(
-        calc.match,
-        calc.lifecycle,
-        calc.settings,
-        calc.database,
-        lang=lang,
-        mapping_sha256=calc.mapping_sha256,
-    )
+    return report_model(calc, lang)
 
 
 @pytest.fixture(scope="module")

@@ -469,9 +469,8 @@ def _class_hotspots(
     for index, mods in per_row.items():
         material = match.materials[index]
         amount = (mods.get("A1-A3") or 0.0) + (mods.get("A4") or 0.0)
-        shares = material.class_shares or tuple(
-            (c, 1.0 / len(material.ifc_classes)) for c in material.ifc_classes
-        )
+        classes = material.ifc_classes or ("(no class)",)  # never dropped: the breakdown sums to the whole
+        shares = material.class_shares or tuple((c, 1.0 / len(classes)) for c in classes)
         for ifc_class, share in shares:
             by_class[ifc_class] += amount * share
     ranked = sorted(((n, kg) for n, kg in by_class.items() if kg), key=lambda item: -item[1])
