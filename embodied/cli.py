@@ -327,6 +327,9 @@ def _print_calculation_summary(result: Calculation) -> None:
     if summary["unmatched"]:
         shown = result.match.coverage.share_text
         say(f"  NOT in the totals: {summary['unmatched']} unmatched materials (matched mass share: {shown})")
+    if life.defaults_used:
+        taken = ", ".join(f"{d.key} = {d.value}{' ' + d.unit if d.unit else ''}" for d in life.defaults_used)
+        say(f"  defaults taken (not in the project file): {taken}")
     if life.problems:
         say(f"  {len(life.problems)} problems and assumptions: see the output's problems")
     _print_plausibility(result)

@@ -64,6 +64,7 @@ class Amount:
     kgco2e: float | None
     per_m2: float | None
     share: float | None  # of the total in scope
+    note: str | None = None  # why the value is None: not declared (what is missing), not covered, excluded
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class MaterialRow:
     modules: dict[str, float | None]  # A1-A3, A4, B4, D
     total_kgco2e: float | None  # A1-A3 + A4 (the GB/T 51366 C_sc + C_ys of this material)
     share: float | None  # of the production + transport stages
+    mass_basis: str | None = None  # "model", "database", "estimate", "mixed: …"; None: no mass
+    mass_flagged: bool = True  # the mass (its density or weight) was not taken from the model
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +162,8 @@ class ReportModel:
     fingerprint: Fingerprint
     plausibility: tuple[dict[str, Any], ...] = ()  # findings: check, severity, message, material, ...
     plausibility_summary: dict[str, Any] | None = None  # counts, the checks run, their file
+    defaults_used: tuple[dict[str, Any], ...] = ()  # settings left out of the project file: default taken
+    grid: dict[str, Any] | None = None  # the electricity factor used and how it was chosen
 
     def label(self, *path: str) -> str:
         """The label at `path` in labels.yaml, in the report's language(s)."""
@@ -247,21 +252,32 @@ def build(
     total = life.total_kgco2e
     area = life.floor_area_m2
 
-    def amount(key: str, label: str, value: float | None) -> Amount:
+    def amount(key: str, label: str, value: float | None, note: str | None = None) -> Amount:
         return Amount(
             key,
             label,
             _r(value),
             _r(value / area, 4) if value is not None and area else None,
             _share(value, total),
+            note if value is None else None,
         )
 
     stages = tuple(
-        amount(s.value, pick(labels.get("stages", {}).get(s.value), lang), life.stages.get(s.value))
+        amount(
+            s.value,
+            pick(labels.get("stages", {}).get(s.value), lang),
+            life.stages.get(s.value),
+            _stage_note(s, life.module_notes),
+        )
         for s in Stage
     )
     modules = tuple(
-        amount(m.value, pick(labels.get("modules", {}).get(m.value), lang), life.modules.get(m.value))
+        amount(
+            m.value,
+            pick(labels.get("modules", {}).get(m.value), lang),
+            life.modules.get(m.value),
+            life.module_notes.get(m.value),
+        )
         for m in Module
     )
     per_row: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -295,6 +311,8 @@ def build(
                 modules=own,
                 total_kgco2e=_r(subtotal),
                 share=_share(subtotal, product_transport),
+                mass_basis=m.mass_basis,
+                mass_flagged=m.mass_flagged and m.mass_kg is not None,
             )
         )
     materials.sort(key=lambda r: (-(r.total_kgco2e or 0.0), r.material))
@@ -373,6 +391,8 @@ def build(
         fingerprint=fingerprint(match, settings, db, mapping_sha256),
         plausibility=_findings(plausibility, lang),
         plausibility_summary=_plausibility_summary(plausibility, lang),
+        defaults_used=tuple(dataclasses.asdict(d) for d in life.defaults_used),
+        grid=dataclasses.asdict(life.grid),
     )
 
 
@@ -415,6 +435,12 @@ def _plausibility_summary(result: Plausibility | None, lang: str) -> dict[str, A
             for a in result.about
         ],
     }
+
+
+def _stage_note(stage: Stage, notes: Mapping[str, str]) -> str | None:
+    """Why a stage has no total: the notes of its modules ("A5: not declared: …; C1: …")."""
+    own = [f"{m.value}: {notes[m.value]}" for m, s in MODULE_STAGE.items() if s is stage and m.value in notes]
+    return "; ".join(own) or None
 
 
 def _stage_of(module: Module, separate: bool) -> str:

@@ -44,6 +44,8 @@ def document(report: ReportModel) -> dict[str, Any]:
         "modules": data["modules"],
         "materials": data["materials"],
         "hotspots": {"materials": data["hotspot_materials"], "ifc_classes": data["hotspot_classes"]},
+        "defaults_used": data["defaults_used"],
+        "grid": data["grid"],
         "plausibility": data["plausibility"],
         "plausibility_summary": data["plausibility_summary"],
         "coverage": data["coverage"],

@@ -59,6 +59,9 @@ _TABLE = """
 summary|汇总|Summary ; plausibility|合理性检查|Plausibility ; stages|阶段|Stages ; modules|模块|Modules
 materials|建材|Materials ; lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues
 sources|数据来源|Sources
+mass_basis|质量依据（假设）|Mass from (assumption) ; grid_factor|电网排放因子|Grid emission factor
+defaults_used|采用的默认值（项目文件未设定）|Defaults taken (not set in the project file)
+default_by_location|按所在地默认选取|default by location ; set_in_project|项目文件设定|set in the project file
 settings|设置|Settings ; item|条目|Item ; value|数值|Value ; note|注|Note ; key|代号|Key ; label|名称|Label
 stage|GB/T 51366 阶段|GB/T 51366 stage ; module|模块|Module ; kgco2e|碳排放 kgCO2e|Emissions kgCO2e
 per_m2|单位面积 kgCO2e/m²|kgCO2e per m² ; ifc_classes|IFC 类别|IFC classes ; factor_id|因子编号|Factor id
@@ -347,7 +350,7 @@ def _amount_rows(r: ReportModel, amounts: Sequence[Any], stage_of: bool) -> list
     for a in amounts:
         gbt = MODULE_STAGE.get(Module(a.key)) if stage_of and a.key in MODULES else None
         stage = [(r.label("stages", gbt.value) if gbt else _w(r, "beside"))] if stage_of else []
-        note = _nd(r, {_w(r, "kgco2e"): a.kgco2e})
+        note = a.note or _nd(r, {_w(r, "kgco2e"): a.kgco2e})
         rows.append([a.key, a.label, *stage, a.kgco2e, a.per_m2, a.share, note])
     return rows
 
@@ -441,7 +444,8 @@ def _materials(ws: Sheet, r: ReportModel) -> None:
         values = {_w(r, "quantity"): m.quantity, _w(r, "factor"): m.factor_value}
         values |= dict(m.modules) | {_w(r, "mass_kg"): m.mass_kg}
         no_formula = _w(r, "no_formula") if m.modules.get("A1-A3") is not None and not product else None
-        ws.put(row, col["note"], _nd(r, values, no_formula))
+        basis = f"{_w(r, 'mass_basis')}: {m.mass_basis}" if m.mass_flagged and m.mass_basis else None
+        ws.put(row, col["note"], _nd(r, values, "; ".join(p for p in (no_formula, basis) if p) or None))
     ws.freeze("B2", f"A1:{get_column_letter(len(heads))}{max(last, 2)}")
     if last < first:
         return
@@ -531,6 +535,16 @@ def _settings(ws: Sheet, r: ReportModel) -> None:
         note = "; ".join(p for p in (str(s.get("note") or ""), f"effect_kgco2e: {effect}") if p)
         row = _kv(ws, row, r, str(s.get("switch")), s.get("value"), note=note)
     if not r.switches:
+        row = _kv(ws, row, r, "—", "—")
+    row = _section(ws, row + 1, _w(r, "grid_factor"))
+    if r.grid is not None:
+        how = _w(r, "default_by_location") if r.grid.get("default") else _w(r, "set_in_project")
+        note = f"{how}; {r.grid.get('label')}: {r.grid.get('note')}"
+        row = _kv(ws, row, r, "grid_factor", r.grid.get("value"), "kgCO2/kWh", note=note)
+    row = _section(ws, row + 1, _w(r, "defaults_used"))
+    for d in r.defaults_used:
+        row = _kv(ws, row, r, d["key"], d["value"], d["unit"], note=d["source"])
+    if not r.defaults_used:
         row = _kv(ws, row, r, "—", "—")
     row = _section(ws, row + 1, _w(r, "standards"))
     for st in r.standards:
