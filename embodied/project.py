@@ -305,8 +305,10 @@ _LATIN_SUFFIXES = (
 _PINYIN_ALIASES = {"neimenggu": "inner_mongolia"}
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with (DEFAULT_ROOT / "factors" / name).open(encoding="utf-8", newline="") as handle:
+def _rows(name: str, folder: str = "factors") -> list[dict[str, str]]:
+    with (DEFAULT_ROOT / folder / name if folder else DEFAULT_ROOT / name).open(
+        encoding="utf-8", newline=""
+    ) as handle:
         return list(csv.DictReader(handle))
 
 
@@ -322,7 +324,8 @@ def _grid_keys() -> tuple[str, ...]:
 
 @cache
 def _provinces() -> dict[str, str]:
-    """Every spelling of a province with a provincial grid factor (folded) -> its slug."""
+    """Every spelling of a province (folded) -> its slug: those with a provincial grid factor, and
+    every province of grid_regions.csv (西藏 has no factor of its own; the default falls back)."""
     names: dict[str, str] = dict(_PINYIN_ALIASES)
     for row in _rows("energy_cn.csv"):
         match, zh = _GRID_ID.fullmatch(row["factor_id"]), _PROVINCE_ZH.fullmatch(row["name_zh"])
@@ -330,6 +333,11 @@ def _provinces() -> dict[str, str]:
             slug = match[2]
             for spelling in (slug, zh[1], row["name_en"].split(" provincial ")[0]):
                 names[_fold(spelling)] = slug
+    for row in _rows("grid_regions.csv", folder=""):
+        english = re.split(r"[()]", row["name_en"])  # "Tibet (Xizang)" -> Tibet, Xizang
+        for spelling in (row["province"], row["name_zh"], *english):
+            if spelling.strip():
+                names.setdefault(_fold(spelling), row["province"])
     return names
 
 
@@ -507,9 +515,9 @@ class _Reader:
         if rule.kind == "province":
             slug = _province_slug(raw)
             if slug is None:
-                hint = _suggest(raw, sorted(set(_provinces().values())), "provinces with a grid factor")
+                hint = _suggest(raw, sorted(set(_provinces().values())), "provinces")
                 self.problem(
-                    path, f'unknown province "{raw}" (no provincial grid factor in energy_cn.csv)', hint
+                    path, f'unknown province "{raw}" (not in energy_cn.csv or grid_regions.csv)', hint
                 )
                 return _INVALID
             return slug

@@ -223,6 +223,9 @@ def test_lenient_spellings_of_choices(tmp_path: Path) -> None:
         ("陕西", "shaanxi"),
         ("山西省", "shanxi"),
         ("重庆市", "chongqing"),
+        ("西藏自治区", "xizang"),  # no provincial factor: known from grid_regions.csv, national by default
+        ("Tibet", "xizang"),
+        ("Xizang", "xizang"),
     ],
 )
 def test_province_spellings_fold_to_the_grid_slug(tmp_path: Path, written: str, slug: str) -> None:
@@ -465,7 +468,7 @@ def test_an_explicit_file_must_exist(tmp_path: Path) -> None:
             [building]
             province = "Peking"
             """,
-            '2: building.province: unknown province "Peking" (no provincial grid factor in energy_cn.csv)',
+            '2: building.province: unknown province "Peking" (not in energy_cn.csv or grid_regions.csv)',
             "did you mean beijing?",
             id="unknown-province",
         ),
