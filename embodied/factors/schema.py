@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
+V = TypeVar("V")
 DESCRIPTOR = "datapackage.yaml"
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "material_db"  # the package is installed editable
 
@@ -239,6 +240,17 @@ class YamlDoc:
 
     def line(self, *path: str | int) -> int | None:
         return self.lines.get(path)
+
+
+def by_category(table: Mapping[str, V], category: str) -> tuple[str, V] | None:
+    """The entry of the longest prefix of `category` ("a/b/c", then "a/b", then "a"), with its key;
+    None when no prefix is in `table` (how every per-category table of the data is read)."""
+    parts = category.split("/")
+    for n in range(len(parts), 0, -1):
+        key = "/".join(parts[:n])
+        if key in table:
+            return key, table[key]
+    return None
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[DataProblem]]:

@@ -37,6 +37,7 @@ from embodied.factors.schema import (
     DataProblem,
     Package,
     YamlDoc,
+    by_category,
     check_rows,
     read_csv,
     read_package,
@@ -162,12 +163,8 @@ class LifecycleData:
 
 
 def _longest_prefix(rows: Mapping[str, _Row], category: str) -> _Row | None:
-    parts = category.split("/")
-    for n in range(len(parts), 0, -1):
-        found = rows.get("/".join(parts[:n]))
-        if found is not None:
-            return found
-    return None
+    found = by_category(rows, category)
+    return found[1] if found is not None else None
 
 
 @cache

@@ -18,7 +18,14 @@ from types import MappingProxyType
 from typing import Any
 
 from embodied.errors import DatabaseError
-from embodied.factors.schema import DEFAULT_ROOT, DataProblem, YamlDoc, read_package, read_yaml
+from embodied.factors.schema import (
+    DEFAULT_ROOT,
+    DataProblem,
+    YamlDoc,
+    by_category,
+    read_package,
+    read_yaml,
+)
 
 RESOURCE = "checks"
 CHECK_IDS = (
@@ -96,24 +103,14 @@ class Rules:
     dominant_by_category: Mapping[str, float]
 
     def density_for(self, category: str) -> tuple[str, DensityRange] | None:
-        return _longest(self.densities, category)
+        return by_category(self.densities, category)
 
     def thickness_for(self, category: str) -> tuple[str, ThicknessKind] | None:
-        return _longest(self.thickness_kinds, category)
+        return by_category(self.thickness_kinds, category)
 
     def dominant_share_for(self, category: str | None) -> float:
-        found = _longest(self.dominant_by_category, category) if category else None
+        found = by_category(self.dominant_by_category, category) if category else None
         return found[1] if found is not None else self.dominant_max_share
-
-
-def _longest(table: Mapping[str, Any], category: str) -> tuple[str, Any] | None:
-    """The entry of the longest prefix of `category` ("a/b/c", "a/b", "a"), with its key."""
-    parts = category.split("/")
-    for n in range(len(parts), 0, -1):
-        key = "/".join(parts[:n])
-        if key in table:
-            return key, table[key]
-    return None
 
 
 @cache
