@@ -80,6 +80,13 @@ def test_appendix_d_and_e_rows_equal_the_shared_transcription(db: FactorDB) -> N
         ("derived:cement_mortar_m10", 216.8399),  # 0.290 × 735 + 1.45 × 2.51 + 0.30 × 0.168
         ("derived:cement_mortar_m5", 172.7399),  # 0.230 × 735 + 3.6395 + 0.0504
         ("derived:insulation_xps", 5020.0),  # proxy of 聚苯乙烯泡沫板
+        ("derived:brick_sand_lime", 341.0),  # proxy of 蒸压粉煤灰砖, 1 × 341
+        ("derived:block_concrete_hollow", 164.64),  # 0.49 × 336 (混凝土砖 × solid fraction 1180/2400)
+        ("derived:block_aac", 314.16570),  # 0.10 × 735 + 0.20 × 1190 + 0.67 × 2.51 + 0.03 × 32.8
+        ("derived:insulation_glass_wool", 1980.0),  # proxy of 岩棉板
+        ("derived:insulation_phenolic", 5220.0),  # proxy of 硬泡聚氨酯板
+        ("derived:steel_stainless", 4720.0),  # 0.74 × 3030 + 0.26 × 9530 = 2242.2 + 2477.8
+        ("derived:curtain_wall_al_glass", 254.0),  # proxy of 断桥铝合金窗 per m2
         ("derived:fuel_diesel_kg", 3.09610868),  # 72.59 tCO2/TJ × 42.652 GJ/t / 1000
         ("gbt51366:A:diesel", 72590.0),  # 72.59 tCO2/TJ in kg per TJ
         ("mee_nbs:grid_2023:national", 0.5306),
@@ -95,13 +102,16 @@ def test_hand_computed_values(db: FactorDB, factor_id: str, expected: float) -> 
 def test_derived_factors_are_labelled_and_never_gbt51366(db: FactorDB) -> None:
     """Derived rows cite our derivation, extrapolations say so and are unverified."""
     derived = [f for f in db.factors.values() if f.data_type == "derived"]
-    assert len(derived) == 20
+    assert len(derived) == 27
     assert all(f.source_id != "gbt51366_2019" and f.factor_id.startswith("derived:") for f in derived)
     for n in (15, 20, 25, 55, 60):
         f = db.factors[f"derived:concrete_c{n}"]
         assert "EXTRAPOLATED" in f.notes and f.verification == "unverified"
     assert db.factors["derived:cement_mortar_m10"].verification == "recollection"
     assert "PROXY" in db.factors["derived:insulation_xps"].notes
+    assert "UNDERSTATES" in db.factors["derived:block_aac"].notes  # autoclave energy not in App. D
+    for proxy in ("brick_sand_lime", "block_concrete_hollow", "insulation_glass_wool", "curtain_wall_al_glass"):
+        assert "PROXY" in db.factors[f"derived:{proxy}"].notes, proxy
 
 
 def _evaluate(recipe: dict[str, Any], factors: dict[str, Factor]) -> float:
