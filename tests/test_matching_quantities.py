@@ -191,10 +191,11 @@ def test_layer_areas_by_hand() -> None:
         ("加气混凝土砌块", "masonry/block/aac"),  # not 混凝土, not 砌块
         ("aac block", "masonry/block/aac"),
         ("瓷砖", "tile"),  # not 砖
-        ("钢质门", "other"),  # a door, not steel
-        ("Steel door", "other"),
+        ("钢质门", "door/steel"),  # a door, not steel: the effective density of a door leaf, never 7850
+        ("Steel door", "door/steel"),
+        ("木门", "door/timber"),
         ("钢化玻璃", "glass"),
-        ("玻璃棉", "insulation/mineral_wool"),  # not glass
+        ("玻璃棉", "insulation/mineral_wool/glass"),  # not glass
         ("Gypsum Wall Board", "gypsum_board"),
         ("Mörtel", "mortar"),
         ("Wood - Dimensional Lumber", "timber"),
