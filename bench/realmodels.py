@@ -66,7 +66,41 @@ def measure(path: Path, geometry: bool) -> dict[str, Any]:
     extra = getattr(coverage, "estimated_mass_kg", None)
     if extra is not None:
         record["mass_estimated_kg"] = round(extra, 1)
+    by_origin: dict[str, float] = {}
+    for r in rows:
+        if r.volume_m3:
+            key = str(r.volume_origin)
+            source = r.quantity_source or ""
+            named = source[len("base:") :].split(".")[0] if source.startswith("base:") else ""
+            if key == "base" and named and not named.startswith(("Qto_", "BaseQuantities")):
+                key = "base (other set)"
+            by_origin[key] = by_origin.get(key, 0.0) + r.volume_m3
+    record["volume_by_origin"] = {k: round(v, 3) for k, v in sorted(by_origin.items())}
+    defaulted = [m for m in match.materials if m.factor_id and _is_default(m)]
+    record["defaulted"] = len(defaulted)
+    record["mass_default_kg"] = round(sum(m.mass_kg or 0.0 for m in defaulted), 1)
     return record
+
+
+def _is_default(material: Any) -> bool:
+    """A material matched through a declared default (no grade in its name), however the match says so."""
+    if getattr(material, "default", None):
+        return True
+    return "default" in str(getattr(material, "method", ""))
+
+
+def _area_source(text: str) -> str:
+    """The floor area's source in a word: project, spaces, slabs, footprint, or —."""
+    low = text.lower()
+    for word, short in (
+        ("project file", "project"),
+        ("ifcspace", "spaces"),
+        ("slab", "slabs"),
+        ("footprint", "footprint"),
+    ):
+        if word in low:
+            return short
+    return "—"
 
 
 def _finding(finding: Any) -> dict[str, Any]:
@@ -79,9 +113,13 @@ def _pct(part: float, whole: float) -> str:
 
 
 def table(records: list[dict[str, Any]]) -> str:
+    """One Markdown line per model. "mass matched" is the GB/T 51366 share (— when it cannot be
+    established, with the count of materials of unknown mass); "explicit / default / unmatched" splits
+    the mass of known mass: matched by name or grade, matched by a declared default, not matched."""
     head = (
-        "| model | elements | with volume | volume m³ | mass matched | floor area m² | A1-A3 kgCO2e/m² "
-        "| findings (implausible / warning) |\n|---|---|---|---|---|---|---|---|"
+        "| model | elements | with volume | volume m³ (from) | mass matched | explicit / default / unmatched "
+        "| floor area m² (from) | A1-A3 kgCO2e/m² | findings (implausible / warning) |\n"
+        "|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in records:
@@ -91,10 +129,25 @@ def table(records: list[dict[str, Any]]) -> str:
         bad = sum(1 for f in r["findings"] if f["severity"] == "implausible")
         warn = sum(1 for f in r["findings"] if f["severity"] == "warning")
         area = "—" if r["floor_area_m2"] is None else f"{r['floor_area_m2']:,.0f}"
+        area += f" ({_area_source(r['floor_area_source'])})" if r["floor_area_m2"] is not None else ""
         per_m2 = "—" if r["a1a3_per_m2"] is None else f"{r['a1a3_per_m2']:,.0f}"
+        total = r["volume_m3"]
+        origin = ", ".join(
+            f"{k} {_pct(v, total)}"
+            for k, v in r.get("volume_by_origin", {}).items()
+            if total and v / total >= 0.005
+        )
+        known = r["mass_total_kg"]
+        default = r.get("mass_default_kg", 0.0)
+        split = (
+            f"{_pct(r['mass_matched_kg'] - default, known)} / {_pct(default, known)} / "
+            f"{_pct(known - r['mass_matched_kg'], known)}"
+            if known
+            else "—"
+        )
         lines.append(
             f"| {r['model']} | {r['elements']} | {_pct(r['with_volume'], r['elements'])} "
-            f"| {r['volume_m3']:,.1f} | {share} | {area} | {per_m2} | {bad} / {warn} |"
+            f"| {total:,.1f} ({origin or '—'}) | {share} | {split} | {area} | {per_m2} | {bad} / {warn} |"
         )
     return "\n".join(lines)
 
