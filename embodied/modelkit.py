@@ -426,3 +426,72 @@ def save(model: Any, path: str | Path, *, seed: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     model.write(str(path))
     return path
+
+
+# -- quantity sets by content, spaces (issue 16) -----------------------------------------------------
+RawQuantity = tuple[str, str, float]  # (IFC class such as IfcQuantityVolume, name, value in file units)
+
+
+def remove_units(model: Any, *unit_types: str) -> None:
+    """Take the project's units of these types (e.g. AREAUNIT, VOLUMEUNIT) out of its unit assignment,
+    as exporters that declare a length unit only do (Renga: millimetre, no area or volume unit)."""
+    units = [u for u in model.by_type("IfcNamedUnit") if getattr(u, "UnitType", None) in unit_types]
+    if units:
+        ifcopenshell.api.unit.unassign_unit(model, units=units)
+
+
+def add_raw_quantities(model: Any, product: Any, name: str | None, quantities: Sequence[RawQuantity]) -> Any:
+    """An IfcElementQuantity named `name` (None and "" as given: unnamed sets) on `product`, holding
+    `quantities` as written: each of the IFC class given, its value in the file's units, no unit of
+    its own. Unlike `add_quantities` nothing is converted or inferred: for sets as exporters write them."""
+    qto = ifcopenshell.api.pset.add_qto(model, product=product, name="Unnamed")
+    qto.Name = name
+    qto.Quantities = [model.create_entity(c, key, None, None, float(v)) for c, key, v in quantities]
+    return qto
+
+
+def add_space(
+    model: Any,
+    *,
+    size: XYZ,
+    name: str | None = None,
+    parent: Any = None,
+    position: XYZ = (0.0, 0.0, 0.0),
+    predefined_type: str | None = None,
+) -> Any:
+    """An IfcSpace of `size` (x, y, height) m, an extruded rectangle from `position`, aggregated into
+    `parent` (default: the first storey; another space nests it, the site puts it outside the
+    building). `predefined_type` is IFC4's (INTERNAL, EXTERNAL, GFA ...) or, in IFC2X3, written as
+    InteriorOrExteriorSpace (INTERNAL, EXTERNAL)."""
+    parent = parent if parent is not None else model.by_type("IfcBuildingStorey")[0]
+    space: Any = ifcopenshell.api.root.create_entity(model, ifc_class="IfcSpace", name=name)
+    space.ObjectPlacement = _placement(model, position, parent.ObjectPlacement)
+    ifcopenshell.api.aggregate.assign_object(model, products=[space], relating_object=parent)
+    x, y, height = size
+    outline = [(0.0, 0.0), (x, 0.0), (x, y), (0.0, y), (0.0, 0.0)]
+    body = ifcopenshell.api.geometry.add_slab_representation(
+        model, context=body_context(model), depth=height, polyline=outline
+    )
+    ifcopenshell.api.geometry.assign_representation(model, product=space, representation=body)
+    if predefined_type is not None and model.schema == "IFC2X3":
+        space.InteriorOrExteriorSpace = predefined_type
+    elif predefined_type is not None:
+        space.PredefinedType = predefined_type
+    return space
+
+
+def add_properties(model: Any, product: Any, pset_name: str, values: Mapping[str, float]) -> Any:
+    """A property set `pset_name` on `product` with `values` as they are (file units); a standard
+    set's template gives their measure types (Pset_SpaceCommon.GrossPlannedArea: IfcAreaMeasure)."""
+    pset = ifcopenshell.api.pset.add_pset(model, product=product, name=pset_name)
+    ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={k: float(v) for k, v in values.items()})
+    return pset
+
+
+def add_group(model: Any, name: str, products: Sequence[Any]) -> Any:
+    """A plain IfcGroup `name` holding `products`: how Revit exports an area scheme's areas."""
+    import ifcopenshell.api.group as group_api
+
+    group = group_api.add_group(model, name=name)
+    group_api.assign_group(model, products=list(products), group=group)
+    return group

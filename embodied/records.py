@@ -140,6 +140,23 @@ class Excluded:
 
 
 @dataclass(frozen=True, slots=True)
+class SpaceArea:
+    """The floor area of one IfcSpace, for the building's floor area (takeoff.area). ``source`` names
+    the set and quantity or property it was read from ("Qto_SpaceBaseQuantities.GrossFloorArea",
+    "GSA Space Areas.GSA BIM Area", "geometry footprint (top view)"); ``gross`` says whether that is a
+    gross floor area (None: not known). A space that must not be added to the others (external,
+    inside another space, on the site, another area scheme's) says why in ``left_out``."""
+
+    global_id: str
+    name: str | None
+    storey: str | None
+    area_m2: float | None  # None: no set, property or geometry gives it
+    source: str | None
+    gross: bool | None
+    left_out: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TakeoffResult:
     model: ModelInfo
     rows: tuple[TakeoffRow, ...]
@@ -149,6 +166,7 @@ class TakeoffResult:
     tolerance: float  # relative difference above which a check is a disagreement
     geometry_used: bool
     settings: dict[str, object] = field(default_factory=dict)
+    spaces: tuple[SpaceArea, ...] = ()  # every IfcSpace of the model, with its floor area
 
     @property
     def disagreements(self) -> tuple[VolumeCheck, ...]:
@@ -182,6 +200,7 @@ class MatchMethod(StrEnum):
     GRADE = "grade"  # a grade token (C30, HRB400, Q355B, M10 ...) with its family
     ALIAS = "alias"  # an alias in material_db/aliases.csv or a user pack
     CATEGORY = "category"  # IfcMaterial.Category fallback
+    DEFAULT = "default"  # a family named without grade: its declared default (grades.yaml defaults), flagged
     SUGGESTION = "suggestion"  # a fuzzy suggestion, applied only with --accept-suggestions
     ESTIMATE = "estimate"  # a line the tool adds (rebar not modelled), flagged
     UNMATCHED = "unmatched"
@@ -205,7 +224,13 @@ class MaterialMatch:
     ``class_shares`` splits the row among its IFC classes ((class, share), sorted by class, the last
     share 1 − the others so that they sum to exactly 1.0): by the quantity in the factor's declared
     unit where known, else by volume, else by element count; the rebar estimate by rebar mass. A
-    class whose quantity is zero or unknown is left out (it carries none of the row's kgCO2e)."""
+    class whose quantity is zero or unknown is left out (it carries none of the row's kgCO2e).
+
+    ``kind`` is the factor category the name suggests (set on unmatched and defaulted rows; suggestions
+    never leave its top-level category). Method ``default``: the name named a grade family but no grade,
+    and the family's declared default was taken (grades.yaml ``defaults``): ``default_grade`` says what
+    was assumed, ``step_up_kgco2e`` / ``step_down_kgco2e`` what one grade up / down would change
+    (e.g. 100 m³ 混凝土 at C30 = 29 500 kgCO2e; C35 +2 250, C25 −2 250)."""
 
     material: str
     ifc_classes: tuple[str, ...]
@@ -236,6 +261,16 @@ class MaterialMatch:
     mass_basis: str | None = None  # "model", "database", "estimate", "mixed: …"; None: no mass
     mass_flagged: bool = True  # False only when every part's mass came from the model
     class_shares: tuple[tuple[str, float], ...] = ()  # (IFC class, share), sorted, summing to 1.0
+    kind: str | None = None  # the factor category the name suggests ("concrete/reinforced"); None: unknown
+    kind_rule: str = ""  # how the kind was found: "keyword 'Stahlbeton' (category_keywords.csv)"
+    default_grade: str | None = None  # method "default": the grade assumed ("C30"), else None
+    default_source: str | None = None  # the sources.yaml id the default cites (embodied_assumption)
+    step_up_grade: str | None = None  # a defaulted material's grade one step up ("C35") …
+    step_up_factor_id: str | None = None  # … its factor …
+    step_up_kgco2e: float | None = None  # … and quantity × (its factor − factor); None: quantity unknown
+    step_down_grade: str | None = None  # likewise one step down ("C25")
+    step_down_factor_id: str | None = None
+    step_down_kgco2e: float | None = None  # quantity × (factor down − factor), negative when lower
 
 
 @dataclass(frozen=True, slots=True)

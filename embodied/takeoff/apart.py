@@ -37,6 +37,7 @@ from embodied.reading import parse_log, unit_scales
 from embodied.takeoff import geometry as geom
 from embodied.takeoff.index import ModelIndex
 from embodied.takeoff.select import select
+from embodied.takeoff.spaces import kernel_candidates
 
 # What the geometry process does not parse: nothing the kernel meshes or `select` reads refers to them
 # (only IfcRelDefinesByProperties, left out too, and IfcMaterialProperties, which neither reads).
@@ -174,7 +175,9 @@ def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> N
 
 
 def _wanted(file: Any) -> list[Any]:
-    """The elements the take-off counts and its containers, as the take-off chooses them; its index
-    is let go before the kernel's process is forked from this one."""
+    """The elements the take-off counts and its containers, as the take-off chooses them, and the
+    spaces whose floor area the kernel may have to give (`spaces.kernel_candidates`); its index is let
+    go before the kernel's process is forked from this one."""
     selection = select(file, ModelIndex(file))
-    return [file.by_id(i) for i in selection.counted] + [c for c, _ in selection.containers]
+    counted = [file.by_id(i) for i in selection.counted] + [c for c, _ in selection.containers]
+    return counted + kernel_candidates(file)

@@ -2,7 +2,9 @@
 
 An element's volume, in order of preference:
 
-1. a base quantity (net volume, else gross volume);
+1. a base quantity (net volume, else gross volume), from a set named as base quantities, else from any
+   other set by its quantity names (see ``quantities``): such a volume gives way to the geometry's when
+   they disagree by more than the tolerance;
 2. for a profile-set member: profile area x member length (base ``Length`` or extrusion depth);
 3. the body geometry's volume (closed solids only, openings subtracted);
 4. none: the element is still written, with a note and a ``no_quantity`` problem.
@@ -48,6 +50,7 @@ from embodied.takeoff import materials as mats
 from embodied.takeoff import quantities as qtys
 from embodied.takeoff.index import DAMAGE, ModelIndex
 from embodied.takeoff.select import Selection, select
+from embodied.takeoff.spaces import SpaceReader
 from embodied.units import UnitScales
 
 DEFAULT_TOLERANCE = 0.05
@@ -56,6 +59,7 @@ DEFAULT_LOW_MEMORY_BYTES = 100_000_000  # 100 MB: a model of about 60 000 elemen
 PARALLEL_MIN_ELEMENTS = 10_000
 LINEAR_CLASSES = ("IfcBeam", "IfcColumn", "IfcMember", "IfcPile")
 GEOMETRY_SOURCE = "geometry:body solid, openings subtracted"
+BY_CONTENT = "a volume read by its name from a set not named as base quantities"
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -172,11 +176,13 @@ def _run(
     if not selection.counted and not selection.containers:
         message = "no element to take off: the model holds no physical element (IfcElement)"
         problems.append(Problem(ProblemKind.NO_QUANTITY, message))
+    spaces = SpaceReader(file, index, units)
     volumes: Mapping[int, geom.GeometryVolume] = {}
     if options.use_geometry and measured is not None:
         volumes = _measured_volumes(measured, selection, file)
     elif options.use_geometry:
         wanted = [file.by_id(i) for i in selection.counted] + [c for c, _ in selection.containers]
+        wanted += spaces.wanted  # (for their footprint only: spaces are not taken off)
         total = len(wanted)
         volumes = geom.volumes(
             file,
@@ -218,6 +224,7 @@ def _run(
         tolerance=options.tolerance,
         geometry_used=options.use_geometry,
         settings=asdict(options),
+        spaces=spaces.finish(volumes),
     )
 
 
@@ -599,6 +606,9 @@ class _Taker:
                 notes.append("profile area × length: openings not subtracted (no closed body geometry)")
         elif geometry_volume is not None:
             volume, origin, source = geometry_volume, VolumeOrigin.GEOMETRY, GEOMETRY_SOURCE
+        guessed = base.by_content(base.volume) and origin is VolumeOrigin.BASE
+        if guessed and geometry_volume is None:
+            notes.append(f"{BY_CONTENT}; no geometry volume to check it against")
         if volume is None or geometry_volume is None or origin is VolumeOrigin.GEOMETRY:
             return volume, origin, source
         check = VolumeCheck(
@@ -615,8 +625,9 @@ class _Taker:
                 f"{origin.value} volume {volume:.4f} m³ differs from geometry {geometry_volume:.4f} m³ "
                 f"by {_fmt_pct(check.difference)}: listed as a disagreement"
             )
-        if self.prefer_geometry:
-            notes.append(f"geometry preferred to {source} ({volume:.4f} m³)")
+        if self.prefer_geometry or (guessed and abs(check.difference) > self.tolerance):
+            why = f" ({BY_CONTENT}, and it disagrees)" if guessed and not self.prefer_geometry else ""
+            notes.append(f"geometry preferred to {source} ({volume:.4f} m³){why}")
             return geometry_volume, VolumeOrigin.GEOMETRY, GEOMETRY_SOURCE
         return volume, origin, source
 
@@ -625,7 +636,9 @@ class _Taker:
         ident = self._identity(element, eid)
         base = qtys.read(self.index.quantity_sets(eid), self.scales)
         resolution = self._resolution(eid)
-        notes: list[str] = list(base.ignored)
+        notes: list[str] = [*base.ignored, *base.flagged]
+        for text in base.flagged:
+            self._problem(ProblemKind.ASSUMPTION, text, ident)
         is_profiled = bool(resolution.parts) and resolution.parts[0].profile is not None
         linear = is_profiled or self._is_linear(element)
         length, length_source = self._length(element, base, linear)
@@ -643,7 +656,7 @@ class _Taker:
             reason = self._no_volume_reason(element, geometry)
             notes.append(reason)
             self._problem(ProblemKind.NO_QUANTITY, reason, ident)
-        elif geometry is not None and geometry.note and origin is not VolumeOrigin.GEOMETRY:
+        elif geometry is not None and geometry.note:  # (with a volume: measured after a repair)
             notes.append(geometry.note)
 
         shared = self._texts.setdefault  # one object for equal texts (see _shared); all str or None here

@@ -28,6 +28,7 @@ import numpy as np
 import shapely
 from shapely.ops import polygonize
 
+from embodied.takeoff import unbuilt
 from embodied.takeoff.index import DAMAGE
 from embodied.takeoff.validity import body_problem
 
@@ -41,7 +42,8 @@ MAX_ISOLATION_RUNS = 16
 # triangles (a batch of large breps held at once cost the Janesville restaurant 0.5 GB and 40 % more
 # time) or BATCH_S seconds of waiting
 BATCH, BATCH_TRIANGLES, BATCH_S = 128, 20_000, 0.5
-FOOTPRINT_CLASSES = ("IfcSlab",)  # elements whose top-view area is their area when no base quantity gives it
+# elements whose top-view area is their area when no base quantity gives it (spaces: see `spaces`)
+FOOTPRINT_CLASSES = ("IfcSlab", "IfcSpace")
 ORIENTATION_PROBLEM = "body geometry is not consistently oriented"
 WELD_M = 1e-6  # vertices within a micrometre of each other are one
 # Curves are meshed finely enough that a round column's volume is within 0.2 % (the kernel's default
@@ -55,6 +57,9 @@ PROFILE_DEFLECTION = (0.01, 0.00001)
 # 2 cores, 8 workers meshed the 10k grid in 8.0 s instead of 15.6 s and the Janesville restaurant
 # in 15.7 s instead of 23.1 s, for 180 MB more there (shapes in progress at once). See `kernel_threads`.
 WORKERS_PER_CORE, EXTRA_WORKERS_MAX = 4, 8
+
+
+Repairs = dict[int, tuple[int, ...]]  # step id -> positions of attributes to set to unset (`unbuilt`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,13 +395,21 @@ def _measure_batch(
     return [(shape_id, volume) for (shape_id, _, _), volume in zip(batch, measured, strict=True)]
 
 
-def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connection) -> None:
+def _child(
+    file: Any, ids: list[int], threads: int, reorient: bool, conn: Connection, repairs: Repairs | None = None
+) -> None:
     """In the forked geometry process: mesh and measure, send a list of (id, volume) per batch of
-    shapes (at most BATCH, or what BATCH_S seconds gave), then None; on an error, its text instead
-    (never a traceback on the user's terminal)."""
+    shapes (at most BATCH, or what BATCH_S seconds gave), then the kernel's messages about the elements
+    it did not build ("errors", {id: text}), then None; on an error, its text instead (never a
+    traceback on the user's terminal). `repairs` (step id -> attribute positions) are stray ``*`` set
+    to unset first, in this process's copy of the model (see `unbuilt`)."""
     faulthandler.disable()  # a crash of the kernel is reported by the parent, not dumped on the terminal
     try:
+        ifcopenshell.get_log()  # what the parent logged before the fork is not this run's
         include = [file.by_id(i) for i in ids]
+        for eid, positions in (repairs or {}).items():
+            unbuilt.repair(file.by_id(eid), positions)
+        built: set[int] = set()
         iterator = ifcopenshell.geom.iterator(_settings(reorient=reorient), file, threads, include=include)
         batch: list[tuple[int, np.ndarray, np.ndarray]] = []
         triangles = 0
@@ -406,6 +419,7 @@ def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connec
                 shape = iterator.get()
                 faces = ifcopenshell.util.shape.get_faces(shape.geometry)
                 batch.append((shape.id, ifcopenshell.util.shape.get_vertices(shape.geometry), faces))
+                built.add(shape.id)
                 triangles += len(faces)
                 more = iterator.next()
                 full = len(batch) >= BATCH or triangles >= BATCH_TRIANGLES
@@ -414,6 +428,9 @@ def _child(file: Any, ids: list[int], threads: int, reorient: bool, conn: Connec
                     batch, triangles, last = [], 0, time.monotonic()
                 if not more:
                     break
+        if len(built) < len(include):
+            left = [e for e in include if e.id() not in built]
+            conn.send(("errors", unbuilt.kernel_errors(ifcopenshell.get_log(), left)))
         conn.send(None)
     except BaseException as error:
         conn.send(f"the geometry kernel failed ({type(error).__name__}: {error})")
@@ -429,16 +446,19 @@ def _iterate(
     tick: Callable[[], None],
     stall_s: float,
     meanwhile: Iterator[object] | None = None,
+    repairs: Repairs | None = None,
+    errors: dict[int, str] | None = None,
 ) -> tuple[dict[int, GeometryVolume], str | None]:
     """Run the kernel in a forked child process, so that an element it hangs on (no result for
     `stall_s` seconds) or crashes on (a segmentation fault in OpenCASCADE) stops only the geometry,
     never the run. `meanwhile` is work for this process while the child runs, a step per `next`:
     done between the child's messages, so that the pipe never fills and holds the child up. Returns
-    the volumes received and, if the child failed, why."""
+    the volumes received and, if the child failed, why; the kernel's messages about the elements it
+    did not build go into `errors` (see `_child` for `repairs`)."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(file, [e.id() for e in include], threads, reorient, send), daemon=True
+        target=_child, args=(file, [e.id() for e in include], threads, reorient, send, repairs), daemon=True
     )
     child.start()
     send.close()
@@ -466,6 +486,10 @@ def _iterate(
         if isinstance(message, str):
             failure = message
             break
+        if isinstance(message, tuple):  # ("errors", {step id: the kernel's message})
+            if errors is not None:
+                errors.update(message[1])
+            continue
         for shape_id, measured in message:
             result[shape_id] = measured
             tick()
@@ -514,8 +538,9 @@ def volumes(
 
     invalid: dict[int, str] = {}  # the bodies that are invalid IFC, read here while the kernel meshes
 
+    errors: dict[int, str] = {}  # the kernel's messages about the elements it built no body for
     result, failure = _iterate(
-        file, include, threads, False, tick, stall_s, _invalid_bodies(include, invalid)
+        file, include, threads, False, tick, stall_s, _invalid_bodies(include, invalid), None, errors
     )
     if failure is not None and not failure.startswith(STALLED):  # a crash: find the element(s) causing it
         found, culprits = _isolate(file, [e for e in include if e.id() not in result], tick, stall_s)
@@ -529,10 +554,54 @@ def volumes(
         done -= len(misoriented)
         again, failure = _iterate(file, misoriented, threads, True, tick, stall_s)
         result.update(again)
-    missing = failure or "the geometry kernel could not build its body"
+    if failure is None and len(result) < len(include):
+        left = [e for e in include if e.id() not in result]
+        _build_again(file, left, threads, tick, stall_s, result, errors)
     for element in include:
-        result.setdefault(element.id(), GeometryVolume(None, f"no geometry: {missing}"))
+        if element.id() not in result:
+            why = failure or _why_unbuilt(element, errors.get(element.id()))
+            result[element.id()] = GeometryVolume(None, f"no geometry: {why}")
     return result
+
+
+def _build_again(
+    file: Any,
+    left: list[Any],
+    threads: int,
+    tick: Callable[[], None],
+    stall_s: float,
+    result: dict[int, GeometryVolume],
+    errors: dict[int, str],
+) -> None:
+    """Mesh again the elements the kernel built no body for: with their stray ``*`` set to unset
+    (`unbuilt.bare_stars`), and on two threads at least (on one, the iterator builds nothing of a run
+    when one element throws). The kernel's messages about those still not built go into `errors`."""
+    repairs: Repairs = {}
+    for element in left:
+        try:
+            if positions := unbuilt.bare_stars(element):
+                repairs[element.id()] = positions
+        except DAMAGE:
+            continue
+    if not repairs and threads > 1:  # nothing to repair, and each failure was the element's own
+        return
+    again, _ = _iterate(file, left, max(threads, 2), False, tick, stall_s, None, repairs, errors)
+    for eid, measured in again.items():
+        if eid in repairs and measured.volume_m3 is not None:
+            names = ", ".join(file.by_id(eid).attribute_name(i) for i in repairs[eid])
+            note = f"{names} written as * (the STEP mark of a derived value): read as unset to measure it"
+            measured = replace(measured, note=note)
+        result[eid] = measured
+
+
+def _why_unbuilt(element: Any, message: str | None) -> str:
+    """Why the kernel built no body for an element: its own message, if it gave one, and the body."""
+    try:
+        body = unbuilt.describe_body(element)
+    except DAMAGE as error:
+        body = f"its body could not be read ({type(error).__name__}: {error})"
+    said = f": {message}" if message else ""
+    return f"the geometry kernel could not build its body{said} ({body})"
 
 
 def _invalid_bodies(elements: list[Any], invalid: dict[int, str], step: int = 256) -> Iterator[object]:

@@ -40,15 +40,20 @@ _RELATIONS = {
 MAX_DEPTH = 64  # a malformed model may loop: every walk up the tree stops here
 
 
-def quantity_set_rank(name: Any) -> int | None:
-    """0 for Qto_*BaseQuantities, 1 for BaseQuantities; None for sets the take-off does not read."""
+STANDARD_RANKS = (0, 1)  # the sets named as base quantities; any other set is read by its content
+
+
+def quantity_set_rank(name: Any) -> int:
+    """0 for Qto_*BaseQuantities, 1 for BaseQuantities, 2 for any other IfcElementQuantity (a tool's
+    own set, an unnamed one: Renga names all of its sets ""), read by the names of its quantities
+    (see quantities.read) and only where the named sets give no value of that kind."""
     if not isinstance(name, str) or not name:
-        return None
+        return 2
     if name.startswith("Qto_") and name.endswith("BaseQuantities"):
         return 0
     if name == "BaseQuantities":
         return 1
-    return None
+    return 2
 
 
 class ModelIndex:
@@ -197,8 +202,8 @@ class ModelIndex:
             found = []
             element_type = self.file.by_id(type_id)
             for pdef in getattr(element_type, "HasPropertySets", None) or ():
-                if pdef.is_a("IfcElementQuantity") and (rank := quantity_set_rank(pdef.Name)) is not None:
-                    found.append((rank, pdef.id()))
+                if pdef.is_a("IfcElementQuantity"):
+                    found.append((quantity_set_rank(pdef.Name), pdef.id()))
             self._type_sets[type_id] = found
         return self._type_sets[type_id]
 
@@ -250,11 +255,10 @@ def _not_as_schema(cls: str, rel: Any) -> str:
 
 
 def _ranked_quantity_set(definition: Any) -> tuple[int, int] | None:
-    """(rank, step id) of a property definition that is a quantity set the take-off reads, else None."""
+    """(rank, step id) of a property definition that is a quantity set, else None."""
     if definition.is_a() != "IfcElementQuantity":
         return None
-    rank = quantity_set_rank(definition.get_argument(2))  # IfcElementQuantity.Name
-    return (rank, definition.id()) if rank is not None else None
+    return quantity_set_rank(definition.get_argument(2)), definition.id()  # IfcElementQuantity.Name
 
 
 def _system(reference: Any) -> int | None:
