@@ -4,6 +4,7 @@ options; ``cli_db`` the ``embodied db`` commands)."""
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +37,7 @@ from embodied.cli_db import db_app
 from embodied.errors import InputError
 from embodied.matching.core import MatchOptions
 from embodied.pipeline import Calculation
-from embodied.records import MatchResult, TakeoffResult
+from embodied.records import MatchMethod, MatchResult, MaterialMatch, TakeoffResult
 from embodied.takeoff.core import DEFAULT_TOLERANCE, TakeoffOptions
 
 app = typer.Typer(
@@ -199,6 +200,7 @@ def match(
         for path in (out, write_mapping):
             if path is not None:
                 say(f"  written: {path}")
+        _print_next_step(result, model, mapping)
 
 
 def _print_match_summary(result: MatchResult) -> None:
@@ -220,6 +222,33 @@ def _print_match_summary(result: MatchResult) -> None:
             f"  mass unknown (no density): {', '.join(coverage.unknown_mass[:5])}"
             + (" ..." if len(coverage.unknown_mass) > 5 else "")
         )
+
+
+def _print_next_step(result: MatchResult, model: Path, mapping: Path | None) -> None:
+    """The user's next step while materials are unmatched or defaulted (grade assumed): how many, their
+    share of the mass, and the command that writes the editable mapping file."""
+    rows = [m for m in result.materials if m.method is not MatchMethod.ESTIMATE]
+    unmatched = [m for m in rows if not m.factor_id]
+    defaulted = [m for m in rows if m.method is MatchMethod.DEFAULT]
+    if not unmatched and not defaulted:
+        return
+    coverage = result.coverage
+    of = "of the known mass" if coverage.unknown_volume_m3 > 0 else "of the mass"
+
+    def counted(group: list[MaterialMatch], what: str) -> str:
+        kg = sum(m.mass_kg or 0.0 for m in group)
+        share = f" ({kg / coverage.total_mass_kg * 100:.0f} % {of})" if coverage.total_mass_kg > 0 else ""
+        return f"{len(group)} material{'' if len(group) == 1 else 's'} {what}{share}"
+
+    parts = [counted(g, w) for g, w in ((unmatched, "unmatched"), (defaulted, "defaulted")) if g]
+    target = mapping.with_name(f"{mapping.stem}-next.csv") if mapping is not None else Path("mapping.csv")
+    written = shlex.quote(str(target))
+    given = f" --mapping {shlex.quote(str(mapping))}" if mapping is not None else ""
+    command = f"embodied match {shlex.quote(str(model))}{given} --write-mapping {written}"
+    say(
+        f"next: {', '.join(parts)} — write the mapping file with `{command}`, fill factor_id "
+        f"(a defaulted row: the factor of its real grade), then rerun with `--mapping {written}`"
+    )
 
 
 def _calculation(
@@ -298,6 +327,7 @@ def calculate(
         _say_cached(cache)
         if out is not None:
             say(f"  written: {out}")
+        _print_next_step(result.match, model, mapping)
 
 
 def _kg(value: float | None) -> str:
@@ -426,6 +456,8 @@ def report(
             say(f"  written: {path}")
     for warning in warnings:
         say(f"embodied: warning: {warning}")
+    if not quiet:
+        _print_next_step(result.match, model, mapping)
     coverage = result.match.coverage
     unmatched = result.match.summary()["unmatched"]
     implausible = result.plausibility.open_implausible if result.plausibility is not None else ()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from embodied import factors
+from embodied import factors, matching
 from embodied.cli_common import DatabaseOpt, PackOpt, guarded, say
 from embodied.errors import InputError
 
@@ -88,6 +88,8 @@ def db_check(pack: PackOpt = None, database: DatabaseOpt = None) -> None:
             say(f"embodied: error: the database has {len(problems)} problems")
             raise typer.Exit(2)
         db = factors.load(database, pack or ())
+        matching.kinds.table(db)  # the kinds and defaults of grades.yaml: DatabaseError (file:line) if bad
+        matching.defaults.table(db)
         say(
             f"database {db.version}: {len(db.factors)} factors, {len(db.aliases)} aliases, "
             f"{len(db.densities)} densities, {len(db.sources)} sources, packs: {len(db.packs)}: no problems"

@@ -425,11 +425,14 @@ def mapping_document(result: MatchResult) -> Document:
         if m.method is MatchMethod.ESTIMATE:
             continue
         suggestions = [*list(m.suggestions), "", "", ""]
+        defaulted = m.method is MatchMethod.DEFAULT
+        if defaulted:  # left empty: passed back unchanged, the default stays a default (and flagged)
+            suggestions = [m.factor_id or "", m.step_up_factor_id or "", m.step_down_factor_id or "", ""]
         rows.append(
             {
                 "material": m.material if m.material != "(no material)" else "",
                 "classification": "",
-                "factor_id": m.factor_id or "",
+                "factor_id": "" if defaulted else m.factor_id or "",
                 "factor_name": m.factor_name or "",
                 "method": str(m.method),
                 "confidence": m.confidence,
@@ -441,7 +444,14 @@ def mapping_document(result: MatchResult) -> Document:
                 "suggestion_2": suggestions[1].split(" ")[0],
                 "suggestion_3": suggestions[2].split(" ")[0],
                 "note": m.confirmed_note
-                or ("fill factor_id, then pass this file with --mapping" if not m.factor_id else ""),
+                or (
+                    f"no grade named: {m.default_grade} assumed by default (suggestion_1; one grade up and "
+                    "down follow): fill factor_id with the real grade's factor"
+                    if defaulted
+                    else "fill factor_id, then pass this file with --mapping"
+                    if not m.factor_id
+                    else ""
+                ),
                 "fill_fraction": m.fill_fraction,  # as the mapping passed in gave them, else empty
                 "confirm": ";".join(m.confirmed_checks),
             }

@@ -45,7 +45,9 @@ def test_match_csv_contract(model: Path) -> None:
     c30 = by_name["C30混凝土"]
     assert c30["factor_id"] == "gbt51366:D:concrete_c30" and c30["method"] == "grade"
     assert float(c30["volume_m3"]) == pytest.approx(0.6) and float(c30["mass_kg"]) == pytest.approx(1440.0)
-    assert by_name["Unobtainium 9000"]["factor_id"] == "" and by_name["Unobtainium 9000"]["suggestions"]
+    unknown = by_name["Unobtainium 9000"]
+    # a name of no known kind is offered nothing (never a factor of another kind), and says why
+    assert unknown["factor_id"] == "" and unknown["suggestions"] == "" and "kind unknown" in unknown["note"]
     assert "2 materials, 1 matched, 1 unmatched" in done.stderr
 
 
@@ -67,7 +69,7 @@ def test_write_mapping_then_use_it(model: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = rows_of(mapping.read_text(encoding="utf-8-sig"))
     unknown = next(r for r in rows if r["material"] == "Unobtainium 9000")
-    assert unknown["factor_id"] == "" and unknown["suggestion_1"]
+    assert unknown["factor_id"] == "" and unknown["suggestion_1"] == ""  # no kind: no suggestion
     assert list(rows[0])[-2:] == ["fill_fraction", "confirm"]  # optional columns, written empty
     assert (unknown["fill_fraction"], unknown["confirm"]) == ("", "")
     unknown["factor_id"] = "gbt51366:D:steel_average"

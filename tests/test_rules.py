@@ -68,7 +68,7 @@ def test_unknown_material_is_unmatched_with_suggestions() -> None:
         ("中空玻璃", "IfcWindow", "gbt51366:D:glass_flat"),
         ("铝合金型材", "IfcWindow", "gbt51366:D:aluminium_sheet_strip"),
         ("水泥砂浆", "IfcWall", None),  # a mortar needs its grade
-        ("加气混凝土砌块", "IfcWall", None),  # no aerated-block factor; not a concrete, not cement
+        ("加气混凝土砌块", "IfcWall", "derived:block_aac"),  # derived from its raw materials; not a concrete
         ("外墙涂料", "IfcWall", None),  # paint: no factor
         ("SBS改性沥青防水卷材", "IfcSlab", None),  # membrane: no factor
         ("钢质门", "IfcDoor", None),  # a door, not a steel
@@ -88,12 +88,12 @@ def test_unknown_material_is_unmatched_with_suggestions() -> None:
         ("Glass", "IfcWindow", "gbt51366:D:glass_flat"),
         ("玻璃", "IfcWindow", "gbt51366:D:glass_flat"),  # revit2019 (Chinese UI)
         ("Aluminium", "IfcRoof", "gbt51366:D:aluminium_sheet_strip"),
-        ("Concrete Masonry Units", "IfcWallStandardCase", None),  # no concrete-block factor
+        ("Concrete Masonry Units", "IfcWallStandardCase", "derived:block_concrete_hollow"),  # not concrete
         ("Stahlbeton - Ortbeton", "IfcSlab", None),  # reinforced concrete without grade
         ("Leichtbeton 102890359", "IfcWallStandardCase", None),
         ("Wärmedämmung - hart", "IfcWallStandardCase", None),  # which polymer is unknown
-        ("Fiberglass Batt", "IfcWallStandardCase", None),  # glass wool has no Appendix D row
-        ("Brick, Common", "IfcWallStandardCase", None),  # no generic fired-clay solid brick row
+        ("Fiberglass Batt", "IfcWallStandardCase", "derived:insulation_glass_wool"),  # proxy of rock wool
+        ("Brick, Common", "IfcWallStandardCase", "gbt51366:D:brick_shale_solid"),  # generic: fired solid
         ("Gypsum Wall Board", "IfcCovering", None),
         ("Concrete, Sand/Cement Screed", "IfcSlab", None),  # not cement, not sand
         ("CONCRETE/BETON", "IfcBeam", None),
@@ -116,9 +116,9 @@ def test_model_names(name: str, ifc_class: str, factor_id: str | None) -> None:
         ("M10", "IfcWall", None),  # a mortar grade needs a mortar keyword
         ("C80混凝土", "IfcColumn", None),  # no C80 factor: unmatched, not a neighbour grade
         ("钢筋混凝土", "IfcSlab", None),
-        ("不锈钢", "IfcMember", None),  # stainless is no carbon steel
+        ("不锈钢", "IfcMember", "derived:steel_stainless"),  # stainless is no carbon steel
         ("水泥纤维板", "IfcCovering", None),  # 水泥 is not the head of the name
-        ("Glass wool", "IfcWall", None),
+        ("Glass wool", "IfcWall", "derived:insulation_glass_wool"),  # not glass
         ("Rock wool board", "IfcWall", "gbt51366:D:insulation_rockwool"),
         ("PVC-U排水管", "IfcPipeSegment", "gbt51366:D:pipe_pvcu"),
         ("HDPE", "IfcPipeSegment", "gbt51366:D:pipe_pe"),
@@ -194,7 +194,9 @@ def test_alias_file_is_normalised_unique_and_known() -> None:
     """Every alias is stored normalised, points to a known factor, and no alias text is ambiguous."""
     assert len(DB.aliases) >= 300
     assert all(a.alias == normalize(a.alias) and a.factor_id in DB.factors for a in DB.aliases)
-    assert all(a.lang in ("zh", "en", "de") and a.priority >= 1 for a in DB.aliases)
+    assert all(
+        a.lang in ("zh", "en", "de", "ru", "fr", "ja", "it", "es") and a.priority >= 1 for a in DB.aliases
+    )
     counts = Counter((a.alias, a.ifc_classes) for a in DB.aliases)
     assert [key for key, n in counts.items() if n > 1] == []
     assert not [p for p in factors.check() if p.file.endswith(("aliases.csv", "grades.yaml"))]

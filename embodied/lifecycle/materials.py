@@ -37,7 +37,7 @@ from embodied.project import MaterialOverride, ProjectSettings
 from embodied.records import MatchMethod, MaterialMatch, Module
 
 UNIT_TEXT = {"m3": "m³", "m2": "m²", "m3_gas": "m³", "t*km": "t·km"}
-ESTIMATED = (MatchMethod.ESTIMATE, MatchMethod.SUGGESTION)
+ESTIMATED = (MatchMethod.ESTIMATE, MatchMethod.SUGGESTION, MatchMethod.DEFAULT)  # a declared default too
 
 
 def unit_text(unit: str) -> str:

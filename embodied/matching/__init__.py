@@ -2,8 +2,12 @@
 
 - ``normalize``  names to a comparable form; grade tokens (C30, HRB400, Q355B, M10 ...) parsed;
 - ``rules``      grades, aliases and categories from material_db, and fuzzy suggestions; the kind a
-                 name suggests (``category_of``, category_keywords.csv), for mass estimates only;
+                 name suggests (``category_of``, category_keywords.csv), for mass estimates and kinds;
 - ``mapping``    the user's mapping file (material or classification -> factor id);
+- ``kinds``      the kind (factor category) of a name, and suggestions that never leave it;
+- ``defaults``   the declared default of a family named without grade (混凝土 -> C30), with the effect of
+                 one grade up and down (grades.yaml ``defaults``);
+- ``decide``     one material on one IFC class: mapping, rules, default, or suggestions;
 - ``core``       the composer: decides per material and IFC class, quantities, where each mass came
                  from, class shares, rebar, coverage.
 """

@@ -1,9 +1,11 @@
 """The matching composer: each distinct model material to an emission factor, explainably.
 
 Order, strongest first: the user's mapping file → a classification reference mapped by the user →
-grade tokens and aliases (``rules``) → the IfcMaterial.Category fallback → fuzzy suggestions, shown
-and applied only when asked. A material is matched per IFC class (a "steel" on a reinforcing bar is
-rebar, on a beam a section); classes that reach the same factor share one output row.
+grade tokens and aliases (``rules``) → the IfcMaterial.Category fallback → the declared default of a
+family named without grade (``defaults``: 混凝土 → C30, flagged, with the effect of one grade up and
+down) → fuzzy suggestions of the name's kind only (``kinds``), shown and applied only when asked
+(``decide``). A material is matched per IFC class (a "steel" on a reinforcing bar is rebar, on a beam
+a section); classes that reach the same factor share one output row.
 
 Quantities are carried in the factor's declared unit: m³ from volume, t or kg from mass (the model's
 density or weight, else the database's for the factor's category), m² from the area (a layer's: its
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from embodied.factors import Factor, FactorDB
-from embodied.matching import rules
+from embodied.matching import defaults, rules
+from embodied.matching.decide import Decision, decide
+from embodied.matching.decide import MatchOptions as MatchOptions  # re-exported: callers import it here
 from embodied.matching.mapping import Entry, UserMapping
 from embodied.records import (
     Coverage,
@@ -44,23 +48,6 @@ from embodied.records import (
 NO_MATERIAL = "(no material)"
 REBAR_ESTIMATE = "(rebar estimate: not modelled)"
 REBAR_CLASSES = ("IfcReinforcingBar", "IfcReinforcingMesh", "IfcTendon")
-
-
-@dataclass(frozen=True, slots=True)
-class MatchOptions:
-    accept_suggestions: bool = False
-    suggestion_min_score: float = 85.0  # a suggestion is applied (when asked) from this score up
-    rebar_estimate: bool = True
-    suggestions: int = 3
-
-
-@dataclass(frozen=True, slots=True)
-class _Decision:
-    factor_id: str | None
-    method: MatchMethod
-    rule: str | None
-    confidence: float | None
-    suggestions: tuple[str, ...]
 
 
 def run(
@@ -83,9 +70,9 @@ def run(
         if name is None:
             built.append(_unmatched_no_material(by_class))
             continue
-        decided: dict[_Decision, list[TakeoffRow]] = defaultdict(list)
+        decided: dict[Decision, list[TakeoffRow]] = defaultdict(list)
         for ifc_class, rows in sorted(by_class.items()):
-            decided[_decide(name, ifc_class, rows, db, mapping, options)].extend(rows)
+            decided[decide(name, ifc_class, rows, db, mapping, options)].extend(rows)
         adjustment = mapping.adjustment_for(name) if mapping is not None else None
         for decision, rows in decided.items():
             built.append(_material(name, rows, decision, db, adjustment, faces))
@@ -96,7 +83,7 @@ def run(
             problems.append(Problem(ProblemKind.ASSUMPTION, estimate.note))
     materials = [m for m, _ in built]
     coverage = _coverage(built, db)
-    problems += _problems(built, coverage)
+    problems += _problems(built, coverage) + defaults.problems(materials)
     return MatchResult(
         takeoff=takeoff,
         database_version=db.version,
@@ -113,37 +100,6 @@ def run(
     )
 
 
-# -- deciding ---------------------------------------------------------------------------------------
-def _decide(
-    name: str,
-    ifc_class: str,
-    rows: Sequence[TakeoffRow],
-    db: FactorDB,
-    mapping: UserMapping | None,
-    options: MatchOptions,
-) -> _Decision:
-    if mapping is not None:
-        entry = mapping.for_material(name)
-        if entry is not None:
-            return _Decision(entry.factor_id, MatchMethod.MAPPING, f"mapping {entry.where}", 1.0, ())
-        codes = sorted({c.strip() for r in rows if r.classification for c in r.classification.split(";")})
-        entry = mapping.for_classifications(codes)
-        if entry is not None:
-            rule = f"classification {', '.join(codes)} in mapping {entry.where}"
-            return _Decision(entry.factor_id, MatchMethod.CLASSIFICATION, rule, 0.95, ())
-    category = next((r.material_category for r in rows if r.material_category), None)
-    found = rules.match_name(name, [ifc_class], category, db)
-    if found is not None:
-        return _Decision(found.factor_id, MatchMethod(found.method), found.rule, found.confidence, ())
-    suggested = rules.suggest(name, db, limit=options.suggestions)
-    labels = tuple(f"{fid} ({score:.0f})" for fid, score in suggested)
-    if options.accept_suggestions and suggested and suggested[0][1] >= options.suggestion_min_score:
-        fid, score = suggested[0]
-        rule = f"fuzzy suggestion accepted (--accept-suggestions), score {score:.0f}/100"
-        return _Decision(fid, MatchMethod.SUGGESTION, rule, round(score / 100 * 0.6, 3), labels)
-    return _Decision(None, MatchMethod.UNMATCHED, None, None, labels)
-
-
 # -- quantities -------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class _Tally:
@@ -153,6 +109,7 @@ class _Tally:
     unknown_volume_m3: float = 0.0  # volume of the parts whose mass is unknown
     parts_without_mass: int = 0
     guess: tuple[str, str] | None = None  # (category, keyword) the name suggests, when estimated
+    advice: str = ""  # unmatched without suggestions: why
 
 
 def _sum(values: Iterable[float | None]) -> float | None:
@@ -178,7 +135,7 @@ def _faces(rows: Iterable[TakeoffRow]) -> dict[str, float]:
 def _material(
     name: str,
     rows: Sequence[TakeoffRow],
-    decision: _Decision,
+    decision: Decision,
     db: FactorDB,
     adjustment: Entry | None = None,
     faces: Mapping[str, float] | None = None,
@@ -229,6 +186,8 @@ def _material(
             f"mass unknown for {masses.count(None)} of {len(masses)} parts ({why}): "
             "the coverage share is then a lower bound"
         )
+    if decision.advice:
+        notes.append(decision.advice)
     areas, area, area_note = _area(rows, faces or {})
     quantity = None
     per_unit: list[float | None] = volumes  # what the class shares weigh
@@ -271,12 +230,17 @@ def _material(
         mass_basis=_basis(bases),
         mass_flagged=any(b != "model" for b in bases),
         class_shares=_class_shares(rows, per_unit, volumes),
+        kind=decision.kind.category if decision.kind else None,
+        kind_rule=decision.kind.rule if decision.kind else "",
     )
+    if decision.default is not None:
+        match = defaults.annotate(match, decision.default, db)
     tally = _Tally(
         estimated_kg=estimated,
         unknown_volume_m3=unknown_volume,
         parts_without_mass=masses.count(None),
         guess=guess if estimated else None,
+        advice=decision.advice,
     )
     return match, tally
 
@@ -563,6 +527,8 @@ def _problems(built: Sequence[tuple[MaterialMatch, _Tally]], coverage: Coverage)
         message = f"material {m.material!r} ({', '.join(m.ifc_classes)}, {m.elements} elements) has no factor"
         if m.suggestions:
             message += f"; suggestions: {', '.join(m.suggestions)}"
+        elif t.advice:
+            message += f"; {t.advice}"
         if t.guess is not None:
             message += (
                 f"; its mass ({t.estimated_kg:,.0f} kg) is estimated: the name suggests {t.guess[0]} "

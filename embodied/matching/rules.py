@@ -21,7 +21,8 @@ Every match says which rule made it and how confident the data is in it (0..1). 
 the database through the attributes of ``Database`` only, so tests can pass a small stand-in.
 
 ``category_of`` is apart from the matching: the kind a name suggests (material_db/category_keywords.csv),
-used to estimate the mass of an unmatched material and never to choose a factor.
+used to estimate the mass of an unmatched material and to keep suggestions within a kind (``kinds``),
+never to choose a factor.
 """
 
 from __future__ import annotations
@@ -321,29 +322,45 @@ def _similarity(query: str, choice: str, **_: Any) -> float:
     return (fuzz.WRatio(query, choice) + fuzz.ratio(query, choice)) / 2
 
 
-def suggest(name: str, db: Database, limit: int = 3) -> list[tuple[str, float]]:
+def suggest(name: str, db: Database, limit: int = 3, kind: str | None = None) -> list[tuple[str, float]]:
     """Up to ``limit`` factor ids that look like the name, with a 0..100 similarity score, best first.
 
     Fuzzy (rapidfuzz: mean of WRatio and ratio) over the normalised Chinese and English factor names
     and the aliases. Not offered: transport and energy factors (grades.yaml), and a factor naming another
     grade of a family the name has a grade of (C80 is not offered C30). Never applied by the rules.
+
+    With ``kind`` (a category: "steel/section"), only factors of its top-level category are offered
+    (steel), those sharing more of its path first (steel/section before steel/generic), then by score.
+    The matcher always passes the kind of the name (``kinds.offer``); without it the ranking crosses kinds.
     """
     index = _index(db)
     query = _normalize(name, index.table.text)
     if not query or limit <= 0 or not index.choices:
         return []
+    path = kind.split("/") if kind else []
     grades = _first_grades(query, index.table)
-    best: dict[str, tuple[float, float]] = {}
+    best: dict[str, tuple[int, float, float]] = {}
     for text, score, i in process.extract(query, index.choices, scorer=_similarity, limit=None):
         other = index.choice_grades[i]
         if any(family in other and other[family] != value for family, value in grades.items()):
             continue  # C80 is not offered C30: a different grade of the same family
-        key = (round(float(score), 1), fuzz.ratio(query, text))  # equal scores: the closer whole text first
         fid = index.choice_ids[i]
-        if key > best.get(fid, (-1.0, -1.0)):
+        near = _shared(path, db.factors[fid].category.split("/"))
+        if path and near == 0:
+            continue  # another kind: a board is never offered a steel section
+        key = (near, round(float(score), 1), fuzz.ratio(query, text))  # equal scores: closer whole text
+        if key > best.get(fid, (-1, -1.0, -1.0)):
             best[fid] = key
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
-    return [(fid, score) for fid, (score, _) in ranked[:limit]]
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], -item[1][2], item[0]))
+    return [(fid, score) for fid, (_, score, _) in ranked[:limit]]
+
+
+def _shared(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many leading parts two category paths share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 # -- the kind a name suggests -----------------------------------------------------------------------
