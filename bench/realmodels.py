@@ -90,17 +90,15 @@ def _is_default(material: Any) -> bool:
 
 
 def _area_source(text: str) -> str:
-    """The floor area's source in a word: project, spaces, slabs, footprint, or —."""
+    """The floor area's source in a word, from the start of its text: project, spaces, slabs, footprint."""
     low = text.lower()
-    for word, short in (
-        ("project file", "project"),
-        ("ifcspace", "spaces"),
-        ("slab", "slabs"),
-        ("footprint", "footprint"),
-    ):
-        if word in low:
-            return short
-    return "—"
+    if "project file" in low[:40]:
+        return "project"
+    if low.startswith("sum of") and "ifcspace" in low.split(";")[0]:
+        return "spaces"
+    if "slab" in low.split(";")[0]:
+        return "slabs"
+    return "footprint" if "footprint" in low.split(";")[0] else "—"
 
 
 def _finding(finding: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Usage: python examples/make_sample.py [OUT.ifc]      (default: examples/sample_b
 12 m × 8 m, two storeys of 3.3 m. Exterior walls of four layers (outside to inside: paint, rock
 wool, AAC block, plaster), interior walls typed by a wall type, C30 slabs and columns, Q355 I-beams,
 thermal-break aluminium windows (per m² of window in GB/T 51366), doors, a roof of three slabs, a steel canopy
-assembled from parts and an equipment plinth that the model gives no material. The 一层 (ground storey)
+assembled from parts and a C25 equipment plinth (a derived factor). The 一层 (ground storey)
 exterior walls and the 二层 floor slab carry base quantities; everything else is measured from
 geometry. The output is byte-for-byte reproducible (GlobalIds derived from a fixed seed).
 """
@@ -184,7 +184,7 @@ def build() -> Any:
     mk.add_box(
         model,
         "IfcBuildingElementProxy",
-        None,
+        "C25混凝土",  # a grade App. D does not tabulate: the derived factor (interpolated in class)
         size=(1.5, 1.0, 0.3),
         position=(1.0, 1.0, 0.0),
         name="设备基础",

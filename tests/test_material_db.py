@@ -36,7 +36,7 @@ def test_shipped_database_checks_clean() -> None:
 def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
     """DEFAULT_ROOT resolves to <repo>/material_db and the data version is the descriptor's."""
     assert DEFAULT_ROOT == REPO / "material_db"
-    assert db.version == "2026.12.1"
+    assert db.version == "2026.12.2"
     assert db.packs == ()
 
 
@@ -110,7 +110,12 @@ def test_derived_factors_are_labelled_and_never_gbt51366(db: FactorDB) -> None:
     assert db.factors["derived:cement_mortar_m10"].verification == "recollection"
     assert "PROXY" in db.factors["derived:insulation_xps"].notes
     assert "UNDERSTATES" in db.factors["derived:block_aac"].notes  # autoclave energy not in App. D
-    for proxy in ("brick_sand_lime", "block_concrete_hollow", "insulation_glass_wool", "curtain_wall_al_glass"):
+    for proxy in (
+        "brick_sand_lime",
+        "block_concrete_hollow",
+        "insulation_glass_wool",
+        "curtain_wall_al_glass",
+    ):
         assert "PROXY" in db.factors[f"derived:{proxy}"].notes, proxy
 
 

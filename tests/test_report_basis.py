@@ -119,3 +119,28 @@ def test_the_calculate_json_carries_the_same_basis(calc: Calculation) -> None:
     assert data["grid"]["value"] == 0.6479
     keys = {d["key"] for d in data["defaults_used"]}
     assert keys >= {"building.design_life_years", "operation.grid_factor"}
+
+
+def test_a_defaulted_grade_shows_with_its_effect(tmp_path: Path) -> None:
+    """100 m³ of 混凝土 (no grade): C30 assumed, 100 × 295 = 29 500 kgCO2e; one grade up, C35 (317.5):
+    100 × (317.5 − 295) = +2 250; one down, C25 (272.5): −2 250. In the JSON, HTML and workbook."""
+    model = mk.new_model("IFC4", "METRE")
+    mk.add_box(model, "IfcWall", "混凝土", size=(10.0, 1.0, 10.0))
+    path = mk.save(model, tmp_path / "ungraded.ifc", seed="ungraded")
+    calc = run_calculate(path, TakeoffOptions(), config_path=None)
+    report = report_model(calc, lang="en")
+    [row] = [m for m in report.materials if m.material == "混凝土"]
+    assert row.method == "default" and row.modules["A1-A3"] == pytest.approx(29_500.0)
+    assert row.default is not None and row.default["grade"] == "C30"
+    assert row.default["step_up_kgco2e"] == pytest.approx(2_250.0)
+    assert row.default["step_down_kgco2e"] == pytest.approx(-2_250.0)
+    html = tmp_path / "ungraded.html"
+    render_html.render(report, html)
+    assert "no grade named, assumed C30; C35 +2250.0; C25 -2250.0 kgCO2e" in html.read_text(encoding="utf-8")
+    book = tmp_path / "ungraded.xlsx"
+    render_xlsx.render(report, book)
+    rows = list(openpyxl.load_workbook(book)["Materials"].iter_rows(values_only=True))
+    [line] = [r for r in rows if r[0] == "混凝土"]
+    assert "no grade named, assumed C30; C35 +2250.0; C25 -2250.0 kgCO2e" in str(line[-1])
+    doc = document(report)
+    assert next(m for m in doc["materials"] if m["material"] == "混凝土")["default"]["grade"] == "C30"

@@ -118,7 +118,7 @@ def test_not_declared_is_empty_never_zero(book: Any, report: ReportModel) -> Non
     assert ws.cell(row=row, column=cols["D"]).value is None
     note = ws.cell(row=row, column=ws.max_column).value
     assert "未申报 / not declared" in note and "D" in note
-    unmatched = rows_by_first_cell(ws)["加气混凝土砌块"]
+    unmatched = rows_by_first_cell(ws)["外墙涂料"]  # paint: no factor ships
     assert all(ws.cell(row=unmatched, column=cols[k]).value is None for k in ("A1-A3", "A4", "B4", "D"))
     stages = book["阶段 Stages"]
     demolition = rows_by_first_cell(stages)["demolition"]

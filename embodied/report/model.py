@@ -28,6 +28,7 @@ from embodied.project import ProjectSettings
 from embodied.records import (
     MODULE_STAGE,
     MatchResult,
+    MaterialMatch,
     Module,
     Problem,
     ProblemKind,
@@ -88,6 +89,7 @@ class MaterialRow:
     share: float | None  # of the production + transport stages
     mass_basis: str | None = None  # "model", "database", "estimate", "mixed: …"; None: no mass
     mass_flagged: bool = True  # the mass (its density or weight) was not taken from the model
+    default: dict[str, Any] | None = None  # method "default": the grade assumed, one grade up / down
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +315,7 @@ def build(
                 share=_share(subtotal, product_transport),
                 mass_basis=m.mass_basis,
                 mass_flagged=m.mass_flagged and m.mass_kg is not None,
+                default=_default(m),
             )
         )
     materials.sort(key=lambda r: (-(r.total_kgco2e or 0.0), r.material))
@@ -375,6 +378,8 @@ def build(
                 "volume_m3": _r(m.volume_m3, 6),
                 "mass_kg": _r(m.mass_kg),
                 "suggestions": list(m.suggestions),
+                "kind": m.kind,
+                "note": m.note,
             }
             for m in sorted(match.materials, key=lambda m: -(m.mass_kg or 0.0))
             if not m.factor_id
@@ -434,6 +439,20 @@ def _plausibility_summary(result: Plausibility | None, lang: str) -> dict[str, A
             }
             for a in result.about
         ],
+    }
+
+
+def _default(m: MaterialMatch) -> dict[str, Any] | None:
+    """What a material matched by a declared default assumed, and what one grade up or down changes."""
+    if m.default_grade is None:
+        return None
+    return {
+        "grade": m.default_grade,
+        "source": m.default_source,
+        "step_up_grade": m.step_up_grade,
+        "step_up_kgco2e": _r(m.step_up_kgco2e),
+        "step_down_grade": m.step_down_grade,
+        "step_down_kgco2e": _r(m.step_down_kgco2e),
     }
 
 

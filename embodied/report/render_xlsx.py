@@ -59,7 +59,7 @@ _TABLE = """
 summary|汇总|Summary ; plausibility|合理性检查|Plausibility ; stages|阶段|Stages ; modules|模块|Modules
 materials|建材|Materials ; lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues
 sources|数据来源|Sources
-mass_basis|质量依据（假设）|Mass from (assumption) ; grid_factor|电网排放因子|Grid emission factor
+mass_basis|质量依据（假设）|Mass from (assumption) ; default_assumed|未注明等级，默认取|no grade named, assumed ; grid_factor|电网排放因子|Grid emission factor
 defaults_used|采用的默认值（项目文件未设定）|Defaults taken (not set in the project file)
 default_by_location|按所在地默认选取|default by location ; set_in_project|项目文件设定|set in the project file
 settings|设置|Settings ; item|条目|Item ; value|数值|Value ; note|注|Note ; key|代号|Key ; label|名称|Label
@@ -355,6 +355,20 @@ def _amount_rows(r: ReportModel, amounts: Sequence[Any], stage_of: bool) -> list
     return rows
 
 
+def _default_note(r: ReportModel, default: dict[str, Any]) -> str:
+    """ "no grade named, assumed C30; C35 +2250.0; C25 -2250.0 kgCO2e" for a material matched by default."""
+    steps = [
+        f"{default[f'step_{d}_grade']} {default[f'step_{d}_kgco2e']:+.1f}"
+        for d in ("up", "down")
+        if default.get(f"step_{d}_kgco2e") is not None
+    ]
+    return (
+        f"{_w(r, 'default_assumed')} {default['grade']}"
+        + "".join(f"; {s}" for s in steps)
+        + (" kgCO2e" if steps else "")
+    )
+
+
 def _bar(title: str, kind: str = "col", stacked: bool = False) -> BarChart:
     chart = BarChart()
     chart.type, chart.title, chart.height, chart.width = kind, title, 8, 16
@@ -445,7 +459,9 @@ def _materials(ws: Sheet, r: ReportModel) -> None:
         values |= dict(m.modules) | {_w(r, "mass_kg"): m.mass_kg}
         no_formula = _w(r, "no_formula") if m.modules.get("A1-A3") is not None and not product else None
         basis = f"{_w(r, 'mass_basis')}: {m.mass_basis}" if m.mass_flagged and m.mass_basis else None
-        ws.put(row, col["note"], _nd(r, values, "; ".join(p for p in (no_formula, basis) if p) or None))
+        assumed = _default_note(r, m.default) if m.default else None
+        extra = "; ".join(p for p in (assumed, no_formula, basis) if p) or None
+        ws.put(row, col["note"], _nd(r, values, extra))
     ws.freeze("B2", f"A1:{get_column_letter(len(heads))}{max(last, 2)}")
     if last < first:
         return
