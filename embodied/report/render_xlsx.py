@@ -59,7 +59,8 @@ _TABLE = """
 summary|汇总|Summary ; plausibility|合理性检查|Plausibility ; stages|阶段|Stages ; modules|模块|Modules
 materials|建材|Materials ; lines|计算明细|Lines ; elements|构件|Elements ; issues|问题|Issues
 sources|数据来源|Sources
-mass_basis|质量依据（假设）|Mass from (assumption) ; default_assumed|未注明等级，默认取|no grade named, assumed ; grid_factor|电网排放因子|Grid emission factor
+mass_basis|质量依据（假设）|Mass from (assumption) ; grid_factor|电网排放因子|Grid emission factor
+default_assumed|未注明等级，默认取|no grade named, assumed
 defaults_used|采用的默认值（项目文件未设定）|Defaults taken (not set in the project file)
 default_by_location|按所在地默认选取|default by location ; set_in_project|项目文件设定|set in the project file
 settings|设置|Settings ; item|条目|Item ; value|数值|Value ; note|注|Note ; key|代号|Key ; label|名称|Label
