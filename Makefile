@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 SAMPLE := examples/sample_building.ifc
 
-.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean
+.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean wheel-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff check embodied tests examples bench
 	$(BIN)/ruff format --check embodied tests examples bench
 	$(BIN)/mypy embodied
+
+wheel-check: $(DEVSTAMP)  ## build the wheel, install it in a fresh venv outside the repository, run the sample report
+	.ci/wheel-check
 
 test: $(DEVSTAMP) lint  ## the whole suite
 	$(BIN)/python -m pytest

@@ -21,9 +21,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+from embodied.resources import MATERIAL_DB
+
 V = TypeVar("V")
 DESCRIPTOR = "datapackage.yaml"
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "material_db"  # the package is installed editable
+DEFAULT_ROOT = MATERIAL_DB  # inside the installed package, or the checkout's (embodied.resources)
 
 # libyaml (C) when PyYAML was built with it: the same nodes and marks, about ten times faster
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -16,11 +16,11 @@ from typing import Any
 from embodied.errors import OutputError
 from embodied.output import atomic_many
 from embodied.park.model import BuildingOutcome, ParkReport
+from embodied.resources import TEMPLATES
 
 PARK_FORMATS = ("json", "xlsx", "html", "pdf")
 SUFFIXES = {"json": ".json", "xlsx": ".xlsx", "html": ".html", "pdf": ".pdf"}
 STEM = "park"  # OUTDIR/park.<format>
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 STYLESHEET = TEMPLATES / "report" / "report.css"
 NOT_DECLARED_SHORT = "—"
 

@@ -35,9 +35,10 @@ from embodied.records import (
     Stage,
     VolumeOrigin,
 )
+from embodied.resources import TEMPLATES
 
 SCHEMA_VERSION = "1.0"
-LABELS_FILE = Path(__file__).resolve().parent.parent.parent / "templates" / "labels.yaml"
+LABELS_FILE = TEMPLATES / "labels.yaml"
 TOP = 10
 
 

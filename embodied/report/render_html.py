@@ -24,8 +24,8 @@ from markupsafe import Markup
 
 from embodied.report import charts
 from embodied.report.model import ReportModel, pick
+from embodied.resources import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 PAGE_LABELS = TEMPLATES / "report" / "labels.yaml"
 STYLESHEET = TEMPLATES / "report" / "report.css"
 # (partial templates/report/_<key>.html, its heading in labels.yaml chapters)

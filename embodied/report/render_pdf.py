@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 from embodied.report.model import ReportModel
-from embodied.report.render_html import TEMPLATES, html, label
+from embodied.report.render_html import html, label
+from embodied.resources import TEMPLATES
 
 
 def cjk_font_available() -> bool:
