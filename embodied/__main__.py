@@ -1,5 +1,5 @@
 """`python -m embodied` is the `embodied` command."""
 
-from embodied.cli import app
+from embodied.cli import main
 
-app(prog_name="embodied")
+raise SystemExit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -55,7 +56,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(
+def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -574,3 +575,14 @@ def park(
 
 
 app.add_typer(db_app, name="db")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line as a function: run `argv` (default: the process's arguments) and return the
+    exit code (0 done, 2 bad input, 3 strict findings, …) instead of exiting; for tests and other tools."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="embodied")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0

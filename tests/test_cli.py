@@ -175,3 +175,12 @@ def test_jobs_names_the_geometry_cores(good_model: Path, option: str) -> None:
     assert done.stdout.splitlines()[0].startswith("global_id,ifc_class,name,type_name,storey")
     refused = embodied("takeoff", good_model, option, "0")
     assert refused.returncode == 2
+
+
+def test_main_returns_the_exit_code_instead_of_exiting(tmp_path: Path) -> None:
+    """`embodied.cli.main(argv)` runs a command line in-process: 0 when done, 2 for a missing model."""
+    from embodied.cli import main
+
+    assert main(["--version"]) == 0
+    assert main(["report", str(tmp_path / "missing.ifc"), "-o", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
