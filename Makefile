@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 SAMPLE := examples/sample_building.ifc
 
-.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean wheel-check
+.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean wheel-check test-fast
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ lint: $(DEVSTAMP)
 
 wheel-check: $(DEVSTAMP)  ## build the wheel, install it in a fresh venv outside the repository, run the sample report
 	.ci/wheel-check
+
+test-fast: $(DEVSTAMP)  ## the fast tier, for day-to-day work: no slow tests, no shared models (under a minute)
+	$(BIN)/python -m pytest -q -m "not slow and not realmodels"
 
 test: $(DEVSTAMP) lint  ## the whole suite
 	$(BIN)/python -m pytest

@@ -46,6 +46,7 @@ CASES: list[dict[str, Any]] = json.loads((CORPUS / "cases.json").read_text(encod
 BY_ID = {c["id"]: c for c in CASES}
 PREVIOUS = "previous report, which a failed run must leave as it is\n"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 
 SHIM = '''
 """Make writes into one folder fail, as a full disk or a read-only folder would, then run embodied."""

@@ -13,6 +13,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from embodied import modelkit as mk
 from embodied.pipeline import report_model, run_calculate
 from embodied.records import MODULE_STAGE
 from embodied.takeoff import TakeoffOptions
+
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 
 CLASSES = ("IfcWall", "IfcSlab", "IfcColumn", "IfcBeam", "IfcFooting", "IfcCovering", "IfcMember")
 MATERIALS = (

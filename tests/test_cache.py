@@ -15,6 +15,8 @@ from embodied import pipeline
 from embodied.cache import TakeoffCache
 from embodied.takeoff import TakeoffOptions
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 SAMPLE = REPO / "examples" / "sample_building.ifc"
 HIT = "quantities from the cache"
 

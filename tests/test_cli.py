@@ -17,6 +17,8 @@ from embodied import modelkit
 from embodied.cli import app
 from embodied.output import CONTRACT_COLUMNS
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="module")
 def good_model(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -10,6 +10,8 @@ from shared_models import REPO, embodied
 
 from embodied import modelkit
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 CONFIG = """
 [building]
 name = "Test"

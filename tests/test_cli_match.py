@@ -13,6 +13,8 @@ from shared_models import embodied
 from embodied import modelkit
 from embodied.output import MATCH_CONTRACT
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:

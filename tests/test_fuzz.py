@@ -34,6 +34,8 @@ from embodied.report.model import build
 from embodied.report.render_json import render
 from embodied.takeoff import TakeoffOptions
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 FOUND = Path(__file__).resolve().parent / "bad_inputs" / "found"
 EXAMPLE_SECONDS = 60  # one mutated tiny model through the whole pipeline; a normal one takes < 1 s
 KNOWN_FAILURES: dict[str, str] = {

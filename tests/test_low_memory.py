@@ -16,6 +16,8 @@ from embodied import pipeline, reading, takeoff
 from embodied.records import ProblemKind
 from embodied.takeoff import TakeoffOptions, apart
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 SAMPLE = REPO / "examples" / "sample_building.ifc"
 DANGLING = REPO / "tests" / "bad_inputs" / "cases" / "dangling-material-reference" / "model.ifc"
 

@@ -29,6 +29,8 @@ from embodied.park.model import BuildingOutcome
 from embodied.report.render_json import document
 from embodied.takeoff.core import TakeoffOptions
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 C30 = "C30混凝土"
 PARK_TOML = """
 [park]

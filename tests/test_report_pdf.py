@@ -21,6 +21,8 @@ from embodied.pipeline import run_calculate
 from embodied.report import render_pdf
 from embodied.report.model import ReportModel, build, load_labels
 
+pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
+
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
 A4_PT = (595.28, 841.89)
 
