@@ -64,6 +64,16 @@ class FactorDB:
     packs: tuple[str, ...]
     category_keywords: tuple[CategoryKeyword, ...] = ()  # name words -> category, for mass estimates
 
+    def parameter(self, key: str) -> float:
+        """A numeric parameter of the default method file (methods/gbt51366_2019.yaml), e.g.
+        coverage_min_mass_share 0.95; DatabaseError when it is missing or not a number (never a
+        default written in code: material_db is the only home of domain numbers)."""
+        entry = self.method.get(key)
+        value = entry.get("value") if isinstance(entry, Mapping) else None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise DatabaseError([f"{self.root.name}/methods: parameter {key} has no numeric value"])
+        return float(value)
+
     def density_for(self, factor: Factor) -> tuple[float, str] | None:
         """The factor's own density, else that of the longest category prefix in densities.csv,
         with where it came from; None when neither has one."""

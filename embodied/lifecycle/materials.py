@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from embodied.errors import DatabaseError
 from embodied.factors import Factor, FactorDB
 from embodied.lifecycle.data import LifecycleData
 from embodied.lifecycle.defaults import TRANSPORT_ID, Setting, Study
@@ -42,15 +41,6 @@ ESTIMATED = (MatchMethod.ESTIMATE, MatchMethod.SUGGESTION, MatchMethod.DEFAULT) 
 
 def unit_text(unit: str) -> str:
     return UNIT_TEXT.get(unit, unit)
-
-
-def method_share(db: FactorDB, key: str) -> float:
-    """A share parameter of the default method file (0.5 for the GB/T 51366 recycling rules)."""
-    entry = db.method.get(key)
-    value = entry.get("value") if isinstance(entry, dict) else None
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise DatabaseError([f"{db.root.name}/methods: parameter {key} has no numeric value"])
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +138,7 @@ def _production(m: _Material, db: FactorDB) -> ImpactLine:
         formula = f"{num(q)} {unit} × {num(f)} kgCO2e/{unit} = {num(value)} kgCO2e"
     else:
         low = m.override is not None and m.override.recycled_low_value
-        rate = 0.0 if low else method_share(db, "recycled_feedstock_share")
+        rate = 0.0 if low else db.parameter("recycled_feedstock_share")
         value = q * f * ((1 - share) + share * rate)
         what = "low-value waste: upstream ignored" if low else "recycled feedstock, GB/T 51366 §6.2"
         formula = (
@@ -258,7 +248,7 @@ def _replacement(
 
 def _credit(m: _Material, share: float, db: FactorDB, data: LifecycleData) -> ImpactLine:
     """Module D: −(mass t × recyclable share × ratio × substituted factor per t × credit share)."""
-    rate = method_share(db, "recycling_credit_share")
+    rate = db.parameter("recycling_credit_share")
     category = m.factor.category
     row = data.substitution_for(category)
     substituted = db.factors.get(row.substituted_factor_id) if row is not None else None

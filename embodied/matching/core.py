@@ -487,8 +487,8 @@ def _rebar_estimate(
 
 # -- coverage ---------------------------------------------------------------------------------------
 def _coverage(built: Sequence[tuple[MaterialMatch, _Tally]], db: FactorDB) -> Coverage:
-    required = float(db.method.get("coverage_min_mass_share", {}).get("value", 0.95))
-    cutoff = float(db.method.get("cutoff_mass_share", {}).get("value", 0.001))
+    required = db.parameter("coverage_min_mass_share")
+    cutoff = db.parameter("cutoff_mass_share")
     materials = [m for m, _ in built]
     total = sum(m.mass_kg or 0.0 for m in materials)  # estimated masses included
     matched = sum(m.mass_kg or 0.0 for m in materials if m.factor_id)

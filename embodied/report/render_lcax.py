@@ -29,7 +29,7 @@ def _unit(unit: str | None) -> Any:
 
 
 def project(report: ReportModel) -> Any:
-    life = int(report.project.get("design_life_years") or 50)
+    life = int(report.project["design_life_years"])  # always set: the project's, else the method file's
     assemblies = []
     for index, row in enumerate(report.materials, start=1):
         if row.factor_id is None or row.factor_value is None:
