@@ -174,11 +174,11 @@ def read_text(path: Path, what: str, hint: str | None = None) -> tuple[bytes, st
         raise ConfigError(f"{display}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
 
 
-def read_toml(path: Path, what: str, hint: str | None = None) -> tuple[bytes, _Reader, dict[str, Any]]:
+def read_toml(path: Path, what: str, hint: str | None = None) -> tuple[bytes, Reader, dict[str, Any]]:
     """The bytes of a settings file, a reader that places its problems on their lines, and its TOML
     document (empty after a syntax error, which the reader holds)."""
     data, text = read_text(path, what, hint)
-    reader = _Reader(str(path), text)
+    reader = Reader(str(path), text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -210,7 +210,7 @@ def find_settings(model_path: Path, explicit: Path | None) -> ProjectSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rule:
+class Rule:
     kind: Literal["number", "text", "flag", "choice", "province", "grid", "mode", "names"]
     unit: str = ""
     low: float | None = 0.0
@@ -219,12 +219,12 @@ class _Rule:
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # value, its other spellings
 
 
-def _number(unit: str, *, strict: bool = False, high: float | None = None) -> _Rule:
-    return _Rule("number", unit, strict=strict, high=high)
+def number(unit: str, *, strict: bool = False, high: float | None = None) -> Rule:
+    return Rule("number", unit, strict=strict, high=high)
 
 
-_TEXT, _FLAG, _SHARE = _Rule("text"), _Rule("flag"), _number("share", high=1.0)
-_GRID_NUMBER = _number("kgCO2/kWh", strict=True, high=2.0)  # above 2: a value in g/kWh, surely
+TEXT, _FLAG, SHARE = Rule("text"), Rule("flag"), number("share", high=1.0)
+_GRID_NUMBER = number("kgCO2/kWh", strict=True, high=2.0)  # above 2: a value in g/kWh, surely
 _BUILDING_TYPES = (("public", ("公共建筑", "公建")), ("residential", ("居住建筑", "住宅")))
 _CLIMATE_ZONES = (  # GB 50176 thermal zones
     ("severe_cold", ("严寒", "严寒地区")),
@@ -234,56 +234,56 @@ _CLIMATE_ZONES = (  # GB 50176 thermal zones
     ("mild", ("温和", "温和地区")),
 )
 _ENERGY_USE = {
-    "electricity_kwh": _number("kWh"),
-    "diesel_kg": _number("kg"),
-    "gasoline_kg": _number("kg"),
-    "natural_gas_m3": _number("m³"),
-    "estimate_kgco2e_per_m2": _number("kgCO2e/m²"),
+    "electricity_kwh": number("kWh"),
+    "diesel_kg": number("kg"),
+    "gasoline_kg": number("kg"),
+    "natural_gas_m3": number("m³"),
+    "estimate_kgco2e_per_m2": number("kgCO2e/m²"),
 }
-_SECTIONS: dict[str, tuple[type[Any], dict[str, _Rule]]] = {
+_SECTIONS: dict[str, tuple[type[Any], dict[str, Rule]]] = {
     "building": (
         Building,
         {
-            "name": _TEXT,
-            "gross_floor_area_m2": _number("m²", strict=True),
-            "building_type": _Rule("choice", choices=_BUILDING_TYPES),
-            "climate_zone": _Rule("choice", choices=_CLIMATE_ZONES),
-            "province": _Rule("province"),
-            "design_life_years": _number("years", strict=True, high=200.0),
+            "name": TEXT,
+            "gross_floor_area_m2": number("m²", strict=True),
+            "building_type": Rule("choice", choices=_BUILDING_TYPES),
+            "climate_zone": Rule("choice", choices=_CLIMATE_ZONES),
+            "province": Rule("province"),
+            "design_life_years": number("years", strict=True, high=200.0),
         },
     ),
     "transport": (
         Transport,
-        {"default_mode": _Rule("mode"), "concrete_km": _number("km"), "other_km": _number("km")},
+        {"default_mode": Rule("mode"), "concrete_km": number("km"), "other_km": number("km")},
     ),
     "construction": (EnergyUse, _ENERGY_USE),
     "demolition": (EnergyUse, _ENERGY_USE),
     "operation": (
         Operation,
         {
-            "electricity_kwh": _number("kWh/a"),
-            "natural_gas_m3": _number("m³/a"),
-            "district_heat_gj": _number("GJ/a"),
-            "district_heat_factor_kgco2_per_gj": _number("kgCO2/GJ"),
-            "onsite_renewable_kwh": _number("kWh/a"),
-            "green_power_kwh": _number("kWh/a"),
-            "carbon_sink_kgco2_per_year": _number("kgCO2/a"),
-            "grid_factor": _Rule("grid"),
-            "baseline_kgco2_per_m2a": _number("kgCO2/(m²·a)", strict=True),
+            "electricity_kwh": number("kWh/a"),
+            "natural_gas_m3": number("m³/a"),
+            "district_heat_gj": number("GJ/a"),
+            "district_heat_factor_kgco2_per_gj": number("kgCO2/GJ"),
+            "onsite_renewable_kwh": number("kWh/a"),
+            "green_power_kwh": number("kWh/a"),
+            "carbon_sink_kgco2_per_year": number("kgCO2/a"),
+            "grid_factor": Rule("grid"),
+            "baseline_kgco2_per_m2a": number("kgCO2/(m²·a)", strict=True),
         },
     ),
     "scope": (Scope, {f.name: _FLAG for f in fields(Scope)}),
-    "offsets": (Offsets, {"carbon_credits_kgco2e": _number("kgCO2e")}),
-    "plausibility": (PlausibilitySettings, {"confirm": _Rule("names"), "note": _TEXT}),
+    "offsets": (Offsets, {"carbon_credits_kgco2e": number("kgCO2e")}),
+    "plausibility": (PlausibilitySettings, {"confirm": Rule("names"), "note": TEXT}),
 }
 _MATERIAL_RULES = {
-    "material": _TEXT,
-    "transport_km": _number("km"),
-    "transport_mode": _Rule("mode"),
-    "recycled_share": _SHARE,
+    "material": TEXT,
+    "transport_km": number("km"),
+    "transport_mode": Rule("mode"),
+    "recycled_share": SHARE,
     "recycled_low_value": _FLAG,
-    "service_life_years": _number("years", strict=True),
-    "recyclable_share": _SHARE,
+    "service_life_years": number("years", strict=True),
+    "recyclable_share": SHARE,
 }
 _INVALID = object()  # a value that was reported as a problem
 
@@ -367,7 +367,7 @@ def _province_slug(text: str) -> str | None:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-class _Reader:
+class Reader:
     """Checks a parsed document against `_SECTIONS`, collecting every problem with its line."""
 
     def __init__(self, display: str, text: str) -> None:
@@ -417,7 +417,7 @@ class _Reader:
                 if isinstance(value, dict):
                     parts[name] = cls(**self.table((name,), value, rules))
                 else:
-                    self.problem((name,), f"expected a table ([{name}]), got {_describe(value)}")
+                    self.problem((name,), f"expected a table ([{name}]), got {describe(value)}")
             else:
                 self.unknown_section(name, value)
         self.cross_check(document, parts)
@@ -428,15 +428,15 @@ class _Reader:
         if owners:
             hint = f"a key of [{owners[0]}]: write it under [{owners[0]}]"
         else:
-            hint = _suggest(name, [*_SECTIONS, "materials"], "sections", decorate="[{}]")
+            hint = suggest(name, [*_SECTIONS, "materials"], "sections", decorate="[{}]")
         self.problem((name,), "unknown section" if isinstance(value, dict) else "unknown key", hint)
 
-    def table(self, path: _KeyPath, table: Mapping[str, Any], rules: Mapping[str, _Rule]) -> dict[str, Any]:
+    def table(self, path: _KeyPath, table: Mapping[str, Any], rules: Mapping[str, Rule]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for key, raw in table.items():
             rule = rules.get(key)
             if rule is None:
-                self.problem((*path, key), "unknown key", _suggest(key, rules, f"keys of {_header(path)}"))
+                self.problem((*path, key), "unknown key", suggest(key, rules, f"keys of {_header(path)}"))
                 continue
             value = self.value((*path, key), raw, rule)
             if value is not _INVALID:
@@ -445,7 +445,7 @@ class _Reader:
 
     def materials(self, raw: object) -> tuple[MaterialOverride, ...]:
         if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
-            self.problem(("materials",), f"expected an array of tables ([[materials]]), got {_describe(raw)}")
+            self.problem(("materials",), f"expected an array of tables ([[materials]]), got {describe(raw)}")
             return ()
         entries: list[MaterialOverride] = []
         first_line: dict[str, int] = {}
@@ -482,7 +482,7 @@ class _Reader:
                 "needs operation.district_heat_factor_kgco2_per_gj (GB/T 51366 gives no heat factor)",
             )
 
-    def value(self, path: _KeyPath, raw: object, rule: _Rule) -> Any:
+    def value(self, path: _KeyPath, raw: object, rule: Rule) -> Any:
         expected = {
             "number": f"a number ({rule.unit})",
             "text": "a string",
@@ -496,14 +496,14 @@ class _Reader:
         if rule.kind == "names":
             if isinstance(raw, list) and all(isinstance(n, str) and n.strip() for n in raw):
                 return tuple(n.strip() for n in raw)
-            self.problem(path, f"expected {expected}, got {_describe(raw)}")
+            self.problem(path, f"expected {expected}, got {describe(raw)}")
             return _INVALID
         if rule.kind == "flag" and isinstance(raw, bool):
             return raw
         if rule.kind == "number" or (rule.kind == "grid" and _is_number(raw)):
             return self.number(path, raw, _GRID_NUMBER if rule.kind == "grid" else rule)
         if not isinstance(raw, str) or rule.kind == "flag":
-            self.problem(path, f"expected {expected}, got {_describe(raw)}")
+            self.problem(path, f"expected {expected}, got {describe(raw)}")
             return _INVALID
         if not raw.strip():
             self.problem(path, "must not be empty")
@@ -515,7 +515,7 @@ class _Reader:
         if rule.kind == "province":
             slug = _province_slug(raw)
             if slug is None:
-                hint = _suggest(raw, sorted(set(_provinces().values())), "provinces")
+                hint = suggest(raw, sorted(set(_provinces().values())), "provinces")
                 self.problem(
                     path, f'unknown province "{raw}" (not in energy_cn.csv or grid_regions.csv)', hint
                 )
@@ -534,12 +534,12 @@ class _Reader:
         if rule.kind == "grid":  # the national and regional keys; the provincial ones by pattern
             provinces = set(_provinces().values())
             shown = [k for k in allowed if k.rsplit("-", 1)[0] not in provinces] + ["<province>-<year>"]
-        self.problem(path, f'unknown {what} "{raw}"', _suggest(key, allowed, "known", shown=shown))
+        self.problem(path, f'unknown {what} "{raw}"', suggest(key, allowed, "known", shown=shown))
         return _INVALID
 
-    def number(self, path: _KeyPath, raw: object, rule: _Rule) -> Any:
+    def number(self, path: _KeyPath, raw: object, rule: Rule) -> Any:
         if not _is_number(raw):
-            self.problem(path, f"expected a number ({rule.unit}), got {_describe(raw)}")
+            self.problem(path, f"expected a number ({rule.unit}), got {describe(raw)}")
             return _INVALID
         value = float(raw)
         if not math.isfinite(value):
@@ -551,13 +551,13 @@ class _Reader:
             return _INVALID
         return value
 
-    def choice(self, path: _KeyPath, raw: str, rule: _Rule) -> Any:
+    def choice(self, path: _KeyPath, raw: str, rule: Rule) -> Any:
         key = re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", raw).strip().casefold())
         for value, spellings in rule.choices:
             if key == value or key in spellings:
                 return value
         values = [value for value, _ in rule.choices]
-        self.problem(path, f'unknown value "{raw}"', _suggest(key, values, "one of"))
+        self.problem(path, f'unknown value "{raw}"', suggest(key, values, "one of"))
         return _INVALID
 
 
@@ -565,7 +565,7 @@ def _is_number(raw: object) -> TypeGuard[int | float]:
     return isinstance(raw, int | float) and not isinstance(raw, bool)
 
 
-def _describe(raw: object) -> str:
+def describe(raw: object) -> str:
     """A TOML value as the user wrote it: 'string "abc"', 'boolean true', 'an array'."""
     if isinstance(raw, bool):
         return f"boolean {str(raw).lower()}"
@@ -578,7 +578,7 @@ def _describe(raw: object) -> str:
     return "a table" if isinstance(raw, dict) else "a date/time"
 
 
-def _range(rule: _Rule) -> str:
+def _range(rule: Rule) -> str:
     if rule.low is not None and rule.high is not None and not rule.strict:
         return f"between {rule.low:g} and {rule.high:g}"
     parts = [] if rule.low is None else [f"{'>' if rule.strict else '≥'} {rule.low:g}"]
@@ -586,13 +586,13 @@ def _range(rule: _Rule) -> str:
     return " and ".join(parts) + (f" ({rule.unit})" if rule.unit and rule.unit != "share" else "")
 
 
-def _range_hint(rule: _Rule) -> str | None:
+def _range_hint(rule: Rule) -> str | None:
     if rule is _GRID_NUMBER:
         return "a grid factor is in kgCO2/kWh (0.5306, not 530.6 g/kWh)"
     return "a share is a fraction: 0.3 for 30 %" if rule.unit == "share" else None
 
 
-def _suggest(
+def suggest(
     word: str, options: Iterable[str], what: str, *, decorate: str = "{}", shown: Iterable[str] | None = None
 ) -> str:
     options = list(options)

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embodied.project import _SHARE, _TEXT, _describe, _number, _Reader, _Rule, _suggest, read_toml
+from embodied.project import SHARE, TEXT, Reader, Rule, describe, number, read_toml, suggest
 
 PARK_FILE = "park.toml"  # looked for inside a DIR argument
 DEFAULT_TARGET = 0.8  # renewable share the Inner Mongolia zero-carbon park standard asks for
 
-_PARK_RULES = {"name": _TEXT, "province": _Rule("province"), "renewable_target_share": _SHARE}
-_OPERATION_RULES = {"renewable_kwh": _number("kWh/a")}
-_BUILDING_RULES = {"model": _TEXT, "config": _TEXT}
-_SECTIONS: dict[str, Mapping[str, _Rule]] = {"park": _PARK_RULES, "operation": _OPERATION_RULES}
+_PARK_RULES = {"name": TEXT, "province": Rule("province"), "renewable_target_share": SHARE}
+_OPERATION_RULES = {"renewable_kwh": number("kWh/a")}
+_BUILDING_RULES = {"model": TEXT, "config": TEXT}
+_SECTIONS: dict[str, Mapping[str, Rule]] = {"park": _PARK_RULES, "operation": _OPERATION_RULES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,22 +71,22 @@ def load_park_config(path: Path) -> ParkConfig:
             if isinstance(value, dict):
                 values |= reader.table((name,), value, _SECTIONS[name])
             else:
-                reader.problem((name,), f"expected a table ([{name}]), got {_describe(value)}")
+                reader.problem((name,), f"expected a table ([{name}]), got {describe(value)}")
         else:
             owners = [s for s, rules in _SECTIONS.items() if name in rules]
             hint = (
                 f"a key of [{owners[0]}]: write it under [{owners[0]}]"
                 if owners
-                else _suggest(name, [*_SECTIONS, "building"], "sections", decorate="[{}]")
+                else suggest(name, [*_SECTIONS, "building"], "sections", decorate="[{}]")
             )
             reader.problem((name,), "unknown section" if isinstance(value, dict) else "unknown key", hint)
     reader.raise_problems()
     return ParkConfig(**values, buildings=buildings, source=display, sha256=hashlib.sha256(data).hexdigest())
 
 
-def _buildings(reader: _Reader, raw: object, folder: Path) -> tuple[BuildingEntry, ...]:
+def _buildings(reader: Reader, raw: object, folder: Path) -> tuple[BuildingEntry, ...]:
     if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
-        reader.problem(("building",), f"expected an array of tables ([[building]]), got {_describe(raw)}")
+        reader.problem(("building",), f"expected an array of tables ([[building]]), got {describe(raw)}")
         return ()
     entries: list[BuildingEntry] = []
     seen: dict[Path, int] = {}
