@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from embodied import pipeline
-from embodied.records import VolumeOrigin
+from embodied.records import MatchMethod, VolumeOrigin
 from embodied.takeoff import TakeoffOptions
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "ifc"
@@ -83,10 +83,8 @@ def measure(path: Path, geometry: bool) -> dict[str, Any]:
 
 
 def _is_default(material: Any) -> bool:
-    """A material matched through a declared default (no grade in its name), however the match says so."""
-    if getattr(material, "default", None):
-        return True
-    return "default" in str(getattr(material, "method", ""))
+    """A material matched through a declared default (a family named without a grade)."""
+    return bool(material.method is MatchMethod.DEFAULT)
 
 
 def _area_source(text: str) -> str:

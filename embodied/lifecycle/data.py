@@ -82,8 +82,19 @@ class GridRegion:
     notes: str
 
 
+class _Verified:
+    """A row whose `verification` level says whether its figure was checked against its source."""
+
+    __slots__ = ()
+    verification: str
+
+    @property
+    def verified(self) -> bool:
+        return self.verification in VERIFIED_LEVELS
+
+
 @dataclass(frozen=True, slots=True)
-class Substitution:
+class Substitution(_Verified):
     """What the recovered share of the materials of a category replaces, and how many t per t."""
 
     category: str
@@ -94,13 +105,9 @@ class Substitution:
     verification: str
     notes: str
 
-    @property
-    def verified(self) -> bool:
-        return self.verification in VERIFIED_LEVELS
-
 
 @dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(_Verified):
     """One parameter of a method file: a value with its unit, source and verification."""
 
     key: str
@@ -110,10 +117,6 @@ class Parameter:
     source_ref: str
     verification: str
     notes: str
-
-    @property
-    def verified(self) -> bool:
-        return self.verification in VERIFIED_LEVELS
 
 
 @dataclass(frozen=True, slots=True)
