@@ -1,4 +1,6 @@
-"""The one place that calls the stages in order. The CLI and library users call this."""
+"""The one place that calls the stages in order: take-off, matching, life cycle, plausibility and the
+report model. The CLI, the park and library users call this and read its records (the report model
+above all); the option types they pass are re-exported here."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embodied import factors, lifecycle, matching, plausibility, reading, takeoff
-from embodied.cache import TakeoffCache
+from embodied.cache import TakeoffCache, default_cache
+from embodied.errors import InputError
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
 from embodied.matching.core import MatchOptions
@@ -17,10 +20,12 @@ from embodied.matching.mapping import read as read_mapping
 from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings, find_settings
 from embodied.records import MatchResult, TakeoffResult
-from embodied.report.model import ReportModel
+from embodied.report import LANGS, write_reports
 from embodied.report.model import build as build_report
+from embodied.report.records import ReportModel
 from embodied.takeoff.area import floor_area
-from embodied.takeoff.core import Progress, TakeoffOptions, measure_apart
+from embodied.takeoff.core import Progress, measure_apart
+from embodied.takeoff.options import DEFAULT_TOLERANCE, TakeoffOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,53 @@ def confirmations(settings: ProjectSettings) -> dict[str, str]:
     return {check: f"{where} [plausibility]{note}" for check in section.confirm}
 
 
+def check_inputs(
+    mapping_path: Path | None = None, packs: Sequence[Path] = (), database: Path | None = None
+) -> None:
+    """Read the database, the packs and the mapping file, so that a bad one fails before any model is
+    read (an InputError naming the file)."""
+    db = factors.load(database, packs)
+    if mapping_path is not None:
+        read_mapping(mapping_path, db.factors.keys())
+
+
+def run_report(
+    model_path: Path | str,
+    options: TakeoffOptions | None = None,
+    match_options: MatchOptions | None = None,
+    *,
+    config_path: Path | None = None,
+    mapping_path: Path | None = None,
+    packs: Sequence[Path] = (),
+    database: Path | None = None,
+    on_progress: Progress | None = None,
+    cache: TakeoffCache | None = None,
+    lang: str = "zh+en",
+) -> ReportModel:
+    """Every step: take off, match, calculate, check plausibility, and build the report model that
+    every format renders (``write_report`` writes them)."""
+    if lang not in LANGS:
+        raise InputError(f"--lang: unknown language {lang!r}", hint="use " + ", ".join(LANGS))
+    calc = run_calculate(
+        model_path,
+        options,
+        match_options,
+        config_path=config_path,
+        mapping_path=mapping_path,
+        packs=packs,
+        database=database,
+        on_progress=on_progress,
+        cache=cache,
+    )
+    return report_model(calc, lang)
+
+
+def write_report(report: ReportModel, outdir: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+    """Render `report` in each of `formats` to OUTDIR/<stem>.<format>, all or none (see
+    ``report.write_reports``)."""
+    return write_reports(report, outdir, stem, formats)
+
+
 def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
     """The report model of a calculation, its plausibility findings included: what every format renders."""
     return build_report(
@@ -160,3 +212,22 @@ def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
         mapping_sha256=calc.mapping_sha256,
         plausibility=calc.plausibility,
     )
+
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "Calculation",
+    "MatchOptions",
+    "ReportModel",
+    "TakeoffCache",
+    "TakeoffOptions",
+    "check_inputs",
+    "confirmations",
+    "default_cache",
+    "report_model",
+    "run_calculate",
+    "run_match",
+    "run_report",
+    "run_takeoff",
+    "write_report",
+]

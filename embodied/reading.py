@@ -78,7 +78,7 @@ def file_digest(path: Path) -> tuple[str, bool]:
 
 def max_ifc_bytes() -> int:
     """The largest IFC text read (plain or unzipped): EMBODIED_MAX_IFC_BYTES, default 2 GiB. A guard
-    against zip bombs and runaway files, not a statement about real models (the largest seen: 0.5 GB)."""
+    against zip bombs and runaway files, set well above real models, not a statement about them."""
     raw = os.environ.get("EMBODIED_MAX_IFC_BYTES", "")
     return int(raw) if raw.strip().isdigit() else DEFAULT_MAX_IFC_BYTES
 

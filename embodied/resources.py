@@ -1,11 +1,12 @@
-"""Where the package's data and templates are.
+"""Where the package's data, templates and schemas are.
 
-``material_db/`` (the factor database) and ``templates/`` (the report templates and labels) live at the
-top of the source tree. A wheel carries them inside the package, as ``embodied/_data/material_db`` and
-``embodied/_data/templates`` (pyproject.toml, ``force-include``); an editable install from the checkout
-reads them where they are. Both are found here, once, through ``importlib.resources``::
+``material_db/`` (the factor database), ``templates/`` (the report templates and labels) and
+``schemas/`` (the JSON Schema of the report) live at the top of the source tree. A wheel carries them
+inside the package, as ``embodied/_data/<name>`` (pyproject.toml, ``force-include``); an editable
+install from the checkout reads them where they are. All are found here, once, through
+``importlib.resources``::
 
-    from embodied.resources import MATERIAL_DB, TEMPLATES
+    from embodied.resources import MATERIAL_DB, SCHEMAS, TEMPLATES
 """
 
 from __future__ import annotations
@@ -30,3 +31,4 @@ def _find(name: str) -> Path:
 
 MATERIAL_DB = _find("material_db")
 TEMPLATES = _find("templates")
+SCHEMAS = _find("schemas")  # the published JSON Schema of the report (schemas/report.schema.json)

@@ -25,15 +25,5 @@ class UnitScales:
     length_name: str = "METRE"
     assumed: tuple[str, ...] = field(default=())
 
-    def for_quantity(self, kind: str) -> float:
-        """Scale for an IFC quantity kind: 'length', 'area', 'volume', 'mass' (count is 1)."""
-        return {
-            "length": self.length_m,
-            "area": self.area_m2,
-            "volume": self.volume_m3,
-            "mass": self.mass_kg,
-            "count": 1.0,
-        }[kind]
-
 
 SI = UnitScales(length_m=1.0, area_m2=1.0, volume_m3=1.0, mass_kg=1.0, mass_density_kg_m3=1.0)

@@ -1,5 +1,5 @@
 """Build examples/sample_building.ifc: a small two-storey building (IFC4, millimetres), with
-embodied.modelkit.
+tests/modelkit.py.
 
 Usage: python examples/make_sample.py [OUT.ifc]      (default: examples/sample_building.ifc)
 
@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from embodied import modelkit as mk
+# The model builder lives with the tests (tests/modelkit.py), not in the installed package: put the
+# repository's tests folder on the path so that this script runs from a checkout, from any folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import modelkit as mk
 
 SEED = "embodied/examples/sample_building"  # GlobalIds derive from it: the same script, the same file
 STOREY_HEIGHT = 3.3

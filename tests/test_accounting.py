@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
+import modelkit as mk
 import pytest
 from fuzz import fuzz_pipeline as fz
 from shared_models import manifest
 from test_realmodels import _taken as realmodel_takeoff
 
 from embodied import factors, lifecycle, matching
-from embodied import modelkit as mk
 from embodied.pipeline import run_calculate
 from embodied.project import ProjectSettings
 from embodied.records import MatchResult, ProblemKind, TakeoffResult, VolumeOrigin

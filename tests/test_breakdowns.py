@@ -13,11 +13,11 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import modelkit as mk
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embodied import modelkit as mk
 from embodied.pipeline import report_model, run_calculate
 from embodied.records import MODULE_STAGE
 from embodied.takeoff import TakeoffOptions

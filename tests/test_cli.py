@@ -9,13 +9,13 @@ import re
 import zipfile
 from pathlib import Path
 
+import modelkit
 import openpyxl
 import pytest
 from shared_models import REPO, SHARED_IFC, embodied, require
 
-from embodied import modelkit
 from embodied.cli import app
-from embodied.output import CONTRACT_COLUMNS
+from embodied.report.tables import CONTRACT_COLUMNS
 
 pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 

@@ -7,11 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import modelkit
 import pytest
 from shared_models import embodied
 
-from embodied import modelkit
-from embodied.output import MATCH_CONTRACT
+from embodied.report.tables import MATCH_CONTRACT
 
 pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 

@@ -18,7 +18,7 @@ METHOD = REPO / "material_db" / "methods" / "gbt51366_2019.yaml"
 TRIVIAL = {0.0, 1.0, 2.0, 3.0, 10.0, 100.0, 1000.0}  # counts and unit conversions, not parameters
 # (file, value): why the literal there is not the method parameter of the same value
 NOT_DOMAIN = {
-    ("embodied/cli_db.py", 0.5): "difflib cutoff of close factor ids",
+    ("embodied/cli/db.py", 0.5): "difflib cutoff of close factor ids",
     ("embodied/matching/decide.py", 0.95): "confidence of a classification match",
     ("embodied/matching/core.py", 0.5): "confidence of the rebar estimate",
     ("embodied/matching/rules.py", 0.5): "alias confidence when grades.yaml gives no band",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 from shared_models import SHARED_IFC, require
 from test_quantity_sets_by_content import take_off as take_off_any
 
-from embodied import modelkit as mk
 from embodied import pipeline, takeoff
 from embodied.cache import TakeoffCache
 from embodied.reading import open_model

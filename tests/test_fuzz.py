@@ -22,12 +22,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 from fuzz import fuzz_pipeline as fz
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embodied import modelkit as mk
 from embodied.errors import EmbodiedError
 from embodied.pipeline import run_calculate
 from embodied.report.model import build
@@ -37,7 +37,7 @@ from embodied.takeoff import TakeoffOptions
 pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 
 FOUND = Path(__file__).resolve().parent / "bad_inputs" / "found"
-EXAMPLE_SECONDS = 60  # one mutated tiny model through the whole pipeline; a normal one takes < 1 s
+EXAMPLE_SECONDS = 60  # one mutated tiny model through the whole pipeline; far above a normal one
 KNOWN_FAILURES: dict[str, str] = {
     # "<file stem>": "what goes wrong (the fuzzer's signature)",
 }

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embodied.takeoff.geometry import (
+from embodied.takeoff.mesh import (
     ORIENTATION_PROBLEM,
     GeometryVolume,
     PackedVolumes,

@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 
-from embodied import modelkit as mk
 from embodied.reading import open_model
 from embodied.takeoff import TakeoffOptions, run
 from embodied.takeoff import geometry as geom

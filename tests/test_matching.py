@@ -6,13 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 
 from embodied import factors, matching
-from embodied import modelkit as mk
-from embodied.matching.core import NO_MATERIAL, REBAR_ESTIMATE, MatchOptions
+from embodied.matching.core import REBAR_ESTIMATE, MatchOptions
 from embodied.matching.mapping import MappingError
 from embodied.matching.mapping import read as read_mapping
+from embodied.matching.quantities import NO_MATERIAL
 from embodied.reading import open_model
 from embodied.records import MatchMethod, MatchResult, MaterialMatch, ProblemKind
 from embodied.takeoff import run as take_off

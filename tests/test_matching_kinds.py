@@ -7,10 +7,10 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import modelkit as mk
 import pytest
 
 from embodied import factors
-from embodied import modelkit as mk
 from embodied.errors import DatabaseError
 from embodied.factors import DEFAULT_ROOT
 from embodied.matching import kinds, rules

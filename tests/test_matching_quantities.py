@@ -1,7 +1,7 @@
 """Matching quantities worked by hand: per-m² layers, where masses come from, a coverage share that
 does not leave unknown masses out, class shares, and the mapping file's fill_fraction and confirm.
 
-Models are built in code (embodied.modelkit) and taken off, or take-off rows are built directly."""
+Models are built in code (tests/modelkit.py) and taken off, or take-off rows are built directly."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 
 from embodied import factors, matching, takeoff
-from embodied import modelkit as mk
 from embodied.factors.schema import read_package
 from embodied.matching import rules
-from embodied.matching.core import REBAR_ESTIMATE, MatchOptions, _shares
+from embodied.matching.core import REBAR_ESTIMATE, MatchOptions
 from embodied.matching.mapping import Entry, MappingError, UserMapping
 from embodied.matching.mapping import read as read_mapping
 from embodied.matching.normalize import normalize
-from embodied.output import MAPPING_COLUMNS, MATCH_COLUMNS, mapping_document, match_document
+from embodied.matching.quantities import shares as _shares
 from embodied.reading import open_model
 from embodied.records import (
     MatchMethod,
@@ -33,6 +33,7 @@ from embodied.records import (
     TakeoffRow,
     VolumeOrigin,
 )
+from embodied.report.tables import MAPPING_COLUMNS, MATCH_COLUMNS, mapping_document, match_document
 from embodied.units import UnitScales
 
 REL = 1e-9

@@ -17,17 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import openpyxl
 import pytest
 from shared_models import embodied
 
-from embodied import modelkit as mk
 from embodied import pipeline
 from embodied import report as report_stage
 from embodied.park import ParkConfig, ParkResult, build_park, park_cluster, run_park
 from embodied.park.model import BuildingOutcome
 from embodied.report.render_json import document
-from embodied.takeoff.core import TakeoffOptions
+from embodied.takeoff.options import TakeoffOptions
 
 pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 from shared_models import embodied
 
-from embodied import modelkit as mk
 from embodied.errors import InputError
 from embodied.factors import DEFAULT_ROOT
 from embodied.pipeline import Calculation, run_calculate

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
+import modelkit as mk
 import pytest
 
-from embodied import modelkit as mk
 from embodied import takeoff
 from embodied.reading import open_model
 from embodied.records import ProblemKind, TakeoffResult, TakeoffRow, VolumeOrigin

@@ -129,7 +129,7 @@ def _db() -> Any:
 def test_every_material_is_matched_or_listed(entry: dict[str, Any]) -> None:
     """Every material of the take-off is a match row, with a factor or with a problem saying why not."""
     from embodied import matching
-    from embodied.matching.core import NO_MATERIAL
+    from embodied.matching.quantities import NO_MATERIAL
 
     _, result = taken(entry)
     matched = matching.run(result, _db())

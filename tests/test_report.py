@@ -13,6 +13,8 @@ import lcax
 import pytest
 from shared_models import REPO, embodied
 
+from embodied.report.model import SCHEMA_VERSION
+
 GOLDEN = REPO / "tests" / "golden"
 
 
@@ -55,7 +57,7 @@ def test_sample_matches_the_golden_report() -> None:
 def test_json_has_the_issue_keys_and_nulls() -> None:
     """schema_version, input.sha256, materials with modules, totals, intensity, coverage, issues."""
     doc = sample()
-    assert doc["schema_version"] == "1.0" and len(doc["input"]["sha256"]) == 64
+    assert doc["schema_version"] == SCHEMA_VERSION and len(doc["input"]["sha256"]) == 64
     c30 = next(m for m in doc["materials"] if m["material"] == "C30混凝土")
     assert c30["factor_id"] == "gbt51366:D:concrete_c30"
     assert c30["modules"]["A1-A3"] == pytest.approx(39.4752 * 295, rel=1e-9)  # 11 645.184 kgCO2e
@@ -106,7 +108,7 @@ def test_report_command_writes_json_and_lcax(tmp_path: Path) -> None:
     assert done.returncode == 3, done.stderr
     assert "strict" in done.stderr.splitlines()[-1]
     doc = json.loads((out / "sample_building.json").read_text(encoding="utf-8"))
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == SCHEMA_VERSION
     project = lcax.Project.loads((out / "sample_building.lcax.json").read_text(encoding="utf-8"))
     assert len(project.assemblies) == sum(1 for m in doc["materials"] if m["factor_id"])
 

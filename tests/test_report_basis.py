@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import modelkit as mk
 import openpyxl
 import pytest
 
-from embodied import modelkit as mk
 from embodied.pipeline import Calculation, report_model, run_calculate
 from embodied.report import render_html, render_xlsx
 from embodied.report.render_json import document
@@ -110,12 +110,13 @@ def test_a_mass_from_an_assumed_density_is_flagged(calc: Calculation, tmp_path: 
 
 
 def test_the_calculate_json_carries_the_same_basis(calc: Calculation) -> None:
-    """`embodied calculate --format json` (output.lifecycle_document): module notes, grid, defaults."""
-    from embodied.output import lifecycle_document
+    """`embodied calculate -o x.json` writes the report's JSON: module notes, grid, defaults."""
+    from embodied.report.tables import calculation_document
 
-    data = lifecycle_document(calc.match, calc.lifecycle, calc.settings).data
-    assert data["totals"]["module_notes"]["B2"].startswith("not covered by GB/T 51366-2019")
-    assert "A1-A3" not in data["totals"]["module_notes"]
+    data = calculation_document(report_model(calc)).data
+    notes = {m["key"]: m["note"] for m in data["modules"]}
+    assert notes["B2"].startswith("not covered by GB/T 51366-2019")
+    assert notes["A1-A3"] is None
     assert data["grid"]["value"] == 0.6479
     keys = {d["key"] for d in data["defaults_used"]}
     assert keys >= {"building.design_life_years", "operation.grid_factor"}
@@ -131,9 +132,9 @@ def test_a_defaulted_grade_shows_with_its_effect(tmp_path: Path) -> None:
     report = report_model(calc, lang="en")
     [row] = [m for m in report.materials if m.material == "混凝土"]
     assert row.method == "default" and row.modules["A1-A3"] == pytest.approx(29_500.0)
-    assert row.default is not None and row.default["grade"] == "C30"
-    assert row.default["step_up_kgco2e"] == pytest.approx(2_250.0)
-    assert row.default["step_down_kgco2e"] == pytest.approx(-2_250.0)
+    assert row.default is not None and row.default.grade == "C30"
+    assert row.default.step_up_kgco2e == pytest.approx(2_250.0)
+    assert row.default.step_down_kgco2e == pytest.approx(-2_250.0)
     html = tmp_path / "ungraded.html"
     render_html.render(report, html)
     assert "no grade named, assumed C30; C35 +2250.0; C25 -2250.0 kgCO2e" in html.read_text(encoding="utf-8")

@@ -13,9 +13,10 @@ import pytest
 import yaml
 from shared_models import REPO
 
-from embodied.pipeline import report_model, run_calculate
+from embodied.pipeline import Calculation, report_model
 from embodied.report import charts, render_html
-from embodied.report.model import ElementRow, Hotspot, MaterialRow, ReportModel, load_labels
+from embodied.report.model import load_labels
+from embodied.report.records import ElementRow, Hotspot, MaterialRow, ReportModel
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -52,8 +53,8 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def calc() -> Any:
-    return run_calculate(REPO / "examples" / "sample_building.ifc")
+def calc(sample_calculation: Calculation) -> Calculation:
+    return sample_calculation  # tests/conftest.py: the sample, calculated once per session
 
 
 def _build(calc: Any, lang: str) -> ReportModel:
@@ -102,9 +103,10 @@ def test_strict_undefined_raises(report: ReportModel) -> None:
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ missing_variable }}").render()
     # the real templates too: a project without a name is an error, not an empty cell
-    project = {k: v for k, v in report.project.items() if k != "name"}
+    project = {f.name: getattr(report.project, f.name) for f in dataclasses.fields(report.project)}
+    del project["name"]
     with pytest.raises(jinja2.UndefinedError):
-        render_html.html(dataclasses.replace(report, project=project))
+        render_html.html(dataclasses.replace(report, project=project))  # type: ignore[arg-type]
 
 
 def test_unknown_label_raises(report: ReportModel) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from shared_models import REPO
 
-from embodied.pipeline import run_calculate
+from embodied.pipeline import Calculation
 from embodied.report import render_pdf
-from embodied.report.model import ReportModel, build, load_labels
+from embodied.report.model import build, load_labels
+from embodied.report.records import ReportModel
 
 pytestmark = pytest.mark.slow  # subprocesses, PDFs or generated models: `make test-fast` leaves it out
 
@@ -42,8 +42,8 @@ def require(found: bool, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def report() -> ReportModel:
-    c = run_calculate(REPO / "examples" / "sample_building.ifc")
+def report(sample_calculation: Calculation) -> ReportModel:
+    c = sample_calculation  # tests/conftest.py: the sample, calculated once per session
     return build(c.match, c.lifecycle, c.settings, c.database, lang="zh+en", mapping_sha256=c.mapping_sha256)
 
 

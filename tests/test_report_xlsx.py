@@ -11,11 +11,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from shared_models import REPO
 
-from embodied.pipeline import run_calculate
+from embodied.pipeline import Calculation
 from embodied.report import render_xlsx
-from embodied.report.model import ELEMENT_KEYS, ReportModel, build
+from embodied.report.model import ELEMENT_KEYS, build
+from embodied.report.records import ReportModel
 
 EVIL = '=HYPERLINK("http://evil")'
 SHEETS_ZH_EN = [
@@ -30,8 +30,8 @@ SHEETS_ZH_EN += ["构件 Elements", "问题 Issues", "数据来源 Sources", "�
 
 
 @pytest.fixture(scope="module")
-def report() -> ReportModel:
-    c = run_calculate(REPO / "examples" / "sample_building.ifc")
+def report(sample_calculation: Calculation) -> ReportModel:
+    c = sample_calculation  # tests/conftest.py: the sample, calculated once per session
     return build(c.match, c.lifecycle, c.settings, c.database, lang="zh+en", mapping_sha256=c.mapping_sha256)
 
 
@@ -210,9 +210,9 @@ def test_empty_cells_keep_their_number_format(book: Any) -> None:
 def test_long_tables_keep_text_formats_and_headers(report: ReportModel, tmp_path: Path) -> None:
     """The element and line tables (175 000 rows on a large model) are streamed: text stays text,
     numbers keep their format, the header its style, panes and filter cover every row."""
-    evil = {**report.elements[0], "name": EVIL, "storey": "#REF!", "material": "-2+3", "volume_m3": None}
+    evil = dataclasses.replace(report.elements[0], name=EVIL, storey="#REF!", material="-2+3", volume_m3=None)
     elements = (*report.elements * 40, evil)
-    line = {**report.lines[0], "label": "@SUM(A1)", "material": "+1"}
+    line = dataclasses.replace(report.lines[0], label="@SUM(A1)", material="+1")
     path = tmp_path / "long.xlsx"
     render_xlsx.render(dataclasses.replace(report, elements=elements, lines=(*report.lines, line)), path)
     book = openpyxl.load_workbook(path)
@@ -222,7 +222,7 @@ def test_long_tables_keep_text_formats_and_headers(report: ReportModel, tmp_path
     assert all(c.font.bold and c.fill.fgColor.rgb == "00DDEBF7" for c in ws[1])
     volume = list(ELEMENT_KEYS).index("volume_m3") + 1
     assert ws.cell(row=2, column=volume).number_format == "0.000"
-    assert ws.cell(row=2, column=volume).value == pytest.approx(report.elements[0]["volume_m3"])
+    assert ws.cell(row=2, column=volume).value == pytest.approx(report.elements[0].volume_m3)
     last = [ws.cell(row=ws.max_row, column=list(ELEMENT_KEYS).index(k) + 1) for k in ("name", "storey")]
     assert [(c.value, c.data_type, c.quotePrefix) for c in last] == [(EVIL, "s", True), ("#REF!", "s", True)]
     assert ws.cell(row=ws.max_row, column=volume).value is None

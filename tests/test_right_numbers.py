@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import modelkit as mk
 import pytest
 
-from embodied import modelkit as mk
 from embodied.pipeline import report_model, run_calculate
 from embodied.report.render_json import document
 from embodied.takeoff import TakeoffOptions

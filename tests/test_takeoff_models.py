@@ -1,4 +1,4 @@
-"""The take-off stage on models built in code with embodied.modelkit, against numbers worked by hand.
+"""The take-off stage on models built in code with tests/modelkit.py, against numbers worked by hand.
 
 Every model here is made of boxes and straight-sided extruded profiles, so the geometry kernel's
 volumes are exact up to floating point and every comparison uses rel=1e-6.
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embodied import modelkit as mk
 from embodied import takeoff
 from embodied.reading import open_model
 from embodied.records import ProblemKind, SplitMethod, TakeoffResult, TakeoffRow, VolumeOrigin

@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import modelkit as mk
 import pytest
 from shared_models import embodied
 
 from embodied import factors, matching
-from embodied import modelkit as mk
 from embodied.errors import DatabaseError
 from embodied.factors import DEFAULT_ROOT
 from embodied.matching import defaults

@@ -264,7 +264,7 @@ def _lcax(item: Mapping[str, Any], base: str, pack: str) -> tuple[Factor | None,
 
 def _openepd(item: Mapping[str, Any], base: str, pack: str) -> tuple[Factor | None, list[str]]:
     import pydantic
-    from openepd.model.epd import Epd  # imported on use: 0.8 s
+    from openepd.model.epd import Epd  # imported on use: it is slow to import
 
     try:
         epd = Epd.model_validate(item)

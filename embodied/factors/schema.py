@@ -27,7 +27,7 @@ V = TypeVar("V")
 DESCRIPTOR = "datapackage.yaml"
 DEFAULT_ROOT = MATERIAL_DB  # inside the installed package, or the checkout's (embodied.resources)
 
-# libyaml (C) when PyYAML was built with it: the same nodes and marks, about ten times faster
+# libyaml (C) when PyYAML was built with it: the same nodes and marks, much faster
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -8,8 +8,10 @@
 - ``defaults``   the declared default of a family named without grade (混凝土 -> C30), with the effect of
                  one grade up and down (grades.yaml ``defaults``);
 - ``decide``     one material on one IFC class: mapping, rules, default, or suggestions;
-- ``core``       the composer: decides per material and IFC class, quantities, where each mass came
-                 from, class shares, rebar, coverage.
+- ``quantities`` one output row: its quantities in the factor's unit, where each mass came from, class
+                 shares;
+- ``coverage``   the share of the mass matched (GB/T 51366 §6.1), and the problems about it;
+- ``core``       the composer: decides per material and IFC class, builds the rows, estimates rebar.
 """
 
 from embodied.matching.core import MatchOptions, run

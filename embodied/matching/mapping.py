@@ -4,7 +4,7 @@ spreadsheet and passed back with ``--mapping``.
 Reading checks every row against the factor database; the first problem is an error naming the file
 and the line (``InputError``, exit 2). ``embodied match --write-mapping`` writes such a file,
 pre-filled with the current factor of each material and the top suggestions for the unmatched ones
-(``embodied.output.mapping_document``); extra columns are ignored on reading.
+(``embodied.report.tables.mapping_document``); extra columns are ignored on reading.
 
 Two optional columns answer plausibility findings (material_db/checks.yaml) for a material row:
 ``fill_fraction`` (0 < f ≤ 1, the share of the layer's or element's volume that really is the material,
@@ -24,7 +24,6 @@ from embodied.errors import InputError
 from embodied.matching.normalize import normalize
 
 REQUIRED = ("material", "factor_id")
-OPTIONAL = ("classification", "note", "fill_fraction", "confirm")
 
 
 class MappingError(InputError):

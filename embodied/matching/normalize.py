@@ -170,10 +170,6 @@ def normalize(text: str, rules: TextRules | None = None) -> str:
     return _strip_noise(s, rules.noise)
 
 
-def has_cjk(text: str) -> bool:
-    return _CJK_CHAR.search(text) is not None
-
-
 @lru_cache(maxsize=4096)
 def _word_regex(word: str, head: bool) -> re.Pattern[str]:
     left = "" if _CJK_CHAR.match(word[0]) else r"(?:^|(?<=\s))"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embodied.project import SHARE, TEXT, Reader, Rule, describe, number, read_toml, suggest
+from embodied.project.reader import SHARE, TEXT, Reader, Rule, describe, number, read_toml, suggest
 
 PARK_FILE = "park.toml"  # looked for inside a DIR argument
 DEFAULT_TARGET = 0.8  # renewable share the Inner Mongolia zero-carbon park standard asks for

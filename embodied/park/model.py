@@ -18,8 +18,8 @@ from typing import Any
 
 from embodied import __version__
 from embodied.park.config import ParkConfig
-from embodied.records import Module, Stage
-from embodied.report.model import Amount, Issue, load_labels, pick
+from embodied.report.model import load_labels
+from embodied.report.records import MODULES, STAGES, Amount, Issue, pick
 
 SCHEMA_VERSION = "1.0"
 
@@ -178,8 +178,8 @@ def build_park(
             )
         return _r(value)
 
-    stage_values = {s.value: summed("stage", s.value) for s in Stage}
-    module_values = {m.value: summed("module", m.value) for m in Module}
+    stage_values = {s: summed("stage", s) for s in STAGES}
+    module_values = {m: summed("module", m) for m in MODULES}
     embodied = _r(total([b.embodied_kgco2e for b in ok]))
     grand = _r(total([b.total_kgco2e for b in ok]))
 
@@ -223,7 +223,7 @@ def build_park(
         intensity_kgco2e_per_m2=intensity,
         intensity_note=intensity_note,
         embodied_share=_ratio(embodied, grand),
-        operational_share=_ratio(stage_values[Stage.OPERATION.value], grand),
+        operational_share=_ratio(stage_values["operation"], grand),
         renewable=renewable_share(outcomes, config),
         issues=tuple(issues),
         fingerprint=park_fingerprint(outcomes, config),

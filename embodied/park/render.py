@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from embodied.errors import OutputError
-from embodied.output import atomic_many
 from embodied.park.model import BuildingOutcome, ParkReport
+from embodied.report.files import atomic_many
 from embodied.resources import TEMPLATES
 
 PARK_FORMATS = ("json", "xlsx", "html", "pdf")
@@ -114,7 +114,7 @@ def render_xlsx(report: ParkReport, path: Path) -> None:
     """Sheets: park summary, buildings (one row each), modules by building, issues."""
     from openpyxl import Workbook
 
-    from embodied.report.render_xlsx import HEAD_FONT, Sheet, sheet_name
+    from embodied.report.xlsx_sheet import HEAD_FONT, Sheet, sheet_name
 
     L = report.label
     wb = Workbook(write_only=True)
@@ -205,8 +205,8 @@ def stages_chart(report: ParkReport) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    from embodied.report.charts import COLOURS, _number, _stack, to_svg
-    from embodied.report.model import Amount
+    from embodied.report.charts import COLOURS, short_number, stack_bar, to_svg
+    from embodied.report.records import Amount
 
     ok = [b for b in report.buildings if b.ok]
     colours = {a.key: COLOURS[i % len(COLOURS)] for i, a in enumerate(report.stages)}
@@ -220,12 +220,12 @@ def stages_chart(report: ParkReport) -> str:
             return
         for y, b in enumerate(ok):
             stages = b.stages or {}
-            _stack(ax, float(y), [Amount(k, names[k], stages.get(k), None, None) for k in names], colours)
+            stack_bar(ax, float(y), [Amount(k, names[k], stages.get(k), None, None) for k in names], colours)
         ax.set_yticks(list(range(len(ok))), [b.name for b in ok])
         ax.invert_yaxis()
         ax.set_xlabel(report.label("kgco2e"))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.xaxis.set_major_formatter(lambda v, _pos: _number(v))
+        ax.xaxis.set_major_formatter(lambda v, _pos: short_number(v))
         ax.axvline(0.0, color="#333333", linewidth=0.6)
         handles, labels = ax.get_legend_handles_labels()
         unique = dict(zip(labels, handles, strict=True))

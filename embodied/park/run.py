@@ -32,17 +32,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from embodied import factors, pipeline
+from embodied import pipeline
 from embodied import report as report_stage
-from embodied.cache import default_cache
 from embodied.errors import EmbodiedError, InputError, OutputError
-from embodied.matching.core import MatchOptions
-from embodied.matching.mapping import read as read_mapping
 from embodied.park.config import ParkConfig, find_park_config
 from embodied.park.model import BuildingOutcome, ParkReport, build_park
 from embodied.park.render import PARK_FORMATS, write_park
-from embodied.report.render_json import document
-from embodied.takeoff.core import TakeoffOptions
+from embodied.pipeline import MatchOptions, ReportModel, TakeoffOptions
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -99,7 +95,7 @@ def building_task(spec: BuildingSpec) -> BuildingOutcome:
                 "this Dask worker is a daemonic process, which cannot start the geometry kernel's child",
                 hint="start the workers with DASK_DISTRIBUTED__WORKER__DAEMON=False, or use --no-geometry",
             )
-        calc = pipeline.run_calculate(
+        built = pipeline.run_report(
             Path(spec.model),
             spec.options,
             spec.match_options,
@@ -107,43 +103,48 @@ def building_task(spec: BuildingSpec) -> BuildingOutcome:
             mapping_path=Path(spec.mapping) if spec.mapping else None,
             packs=[Path(p) for p in spec.packs],
             database=Path(spec.database) if spec.database else None,
-            cache=default_cache() if spec.cache else None,
+            cache=pipeline.default_cache() if spec.cache else None,
+            lang=spec.lang,
         )
-        built = pipeline.report_model(calc, spec.lang)
-        written = report_stage.write_reports(built, Path(spec.outdir), spec.stem, spec.formats)
+        written = pipeline.write_report(built, Path(spec.outdir), spec.stem, spec.formats)
     except EmbodiedError as error:
         return failed_outcome(spec, error.one_line(), type(error).__name__, time.perf_counter() - start)
     except Exception as error:  # a bug or a library's failure: this building fails, the park goes on
         return failed_outcome(spec, _one_line(error), type(error).__name__, time.perf_counter() - start)
-    doc = document(built)
-    totals, operation = doc["totals"], calc.settings.operation
-    grand = totals["total_kgco2e"]
+    return outcome(spec, built, written, time.perf_counter() - start)
+
+
+def outcome(
+    spec: BuildingSpec, built: ReportModel, written: Sequence[Path], seconds: float
+) -> BuildingOutcome:
+    """A building's outcome, read from its report model."""
+    project, grand = built.project, built.total_kgco2e
     return BuildingOutcome(
         model=spec.model,
         stem=spec.stem,
-        name=str(doc["project"]["name"]),
+        name=project.name,
         status="ok",
-        sha256=doc["input"]["sha256"],
-        run_id=doc["fingerprint"]["run_id"],
-        data_version=doc["fingerprint"]["data_version"],
-        config_file=calc.settings.source,
-        floor_area_m2=doc["project"]["floor_area_m2"],
-        floor_area_source=doc["project"]["floor_area_source"],
-        design_life_years=calc.lifecycle.design_life_years,
-        stages=dict(totals["stages"]),
-        modules=dict(totals["modules"]),
-        embodied_kgco2e=totals["embodied_kgco2e"],
+        sha256=built.fingerprint.model_sha256,
+        run_id=built.fingerprint.run_id,
+        data_version=built.fingerprint.data_version,
+        config_file=built.fingerprint.config_file,
+        floor_area_m2=project.floor_area_m2,
+        floor_area_source=project.floor_area_source,
+        design_life_years=project.design_life_years,
+        stages={a.key: a.kgco2e for a in built.stages},
+        modules={a.key: a.kgco2e for a in built.modules},
+        embodied_kgco2e=built.embodied_kgco2e,
         total_kgco2e=grand,
-        intensity_kgco2e_per_m2=doc["intensity_kgco2e_per_m2"],
-        embodied_share=_ratio(totals["embodied_kgco2e"], grand),
-        operational_share=_ratio(totals["stages"].get("operation"), grand),
-        electricity_kwh=operation.electricity_kwh,
-        onsite_renewable_kwh=operation.onsite_renewable_kwh,
-        green_power_kwh=operation.green_power_kwh,
-        issues=len(doc["issues"]),
-        unmatched=len(doc["unmatched"]),
+        intensity_kgco2e_per_m2=built.intensity_kgco2e_per_m2,
+        embodied_share=_ratio(built.embodied_kgco2e, grand),
+        operational_share=_ratio(built.stage("operation"), grand),
+        electricity_kwh=built.operation.electricity_kwh,
+        onsite_renewable_kwh=built.operation.onsite_renewable_kwh,
+        green_power_kwh=built.operation.green_power_kwh,
+        issues=len(built.issues),
+        unmatched=len(built.unmatched),
         files=tuple(str(p) for p in written),
-        seconds=round(time.perf_counter() - start, 3),
+        seconds=round(seconds, 3),
         worker=_worker(),
     )
 
@@ -344,9 +345,7 @@ def run_park(
         raise InputError(f"--lang: unknown language {lang!r}", hint="use zh, en or zh+en")
     found, folder = collect_models(models)
     park_config = find_park_config(folder, config)
-    db = factors.load(database, packs)  # a bad pack or mapping fails the park at once, not each building
-    if mapping is not None:
-        read_mapping(mapping, db.factors.keys())
+    pipeline.check_inputs(mapping, packs, database)  # a bad pack or mapping fails the park at once
     _outdir(outdir)
     options = options or TakeoffOptions()
     local_workers = workers or min(len(found), os.cpu_count() or 1)

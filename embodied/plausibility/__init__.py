@@ -20,7 +20,8 @@ from dataclasses import replace
 from embodied.errors import InputError
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
-from embodied.plausibility.checks import CHECKS, Context
+from embodied.plausibility.checks import CHECKS
+from embodied.plausibility.context import Context
 from embodied.plausibility.data import BUILDING_CHECKS, CHECK_IDS, Rules, check_rules, load_rules
 from embodied.plausibility.findings import Finding, Plausibility, Severity
 from embodied.records import MatchResult

@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from embodied.errors import InputError, OutputError
-from embodied.output import atomic_many
-from embodied.report.model import ReportModel, build
+from embodied.report.files import atomic_many
+from embodied.report.model import build
+from embodied.report.records import ReportModel
 
 # format -> (file suffix, renderer module)
 RENDERERS: dict[str, tuple[str, str]] = {

@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from embodied.report.model import Amount, ReportModel
+from embodied.report.records import Amount, ReportModel
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -96,14 +96,14 @@ def to_svg(draw: Callable[[Figure], None], name: str, height_in: float) -> str:
     return text.replace("<svg ", f'<svg class="chart" role="img" aria-labelledby="{name}-caption" ', 1)
 
 
-def _number(value: float) -> str:
+def short_number(value: float) -> str:
     """Display rounding of a bar's value or an axis tick."""
     if abs(value) >= 100 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
 
-def _stack(ax: Axes, y: float, amounts: Sequence[Amount], colours: dict[str, str]) -> None:
+def stack_bar(ax: Axes, y: float, amounts: Sequence[Amount], colours: dict[str, str]) -> None:
     """One horizontal bar stacked by `amounts`: positive parts to the right of 0, negative to the left."""
     right = left = 0.0
     for a in amounts:
@@ -128,11 +128,11 @@ def stages_modules(report: ReportModel, titles: tuple[str, str], axis: str) -> s
             (axes[0], report.stages, stage_colours, titles[0]),
             (axes[1], report.modules, module_colours, titles[1]),
         ):
-            _stack(ax, 0.0, amounts, colours)
+            stack_bar(ax, 0.0, amounts, colours)
             ax.set_yticks([])
             ax.set_title(title, loc="left", fontsize=9)
             ax.set_xlabel(axis)
-            ax.xaxis.set_major_formatter(lambda v, _pos: _number(v))
+            ax.xaxis.set_major_formatter(lambda v, _pos: short_number(v))
             ax.axvline(0.0, color="#333333", linewidth=0.6)
             handles, labels = ax.get_legend_handles_labels()
             if handles:
@@ -157,9 +157,9 @@ def top_materials(report: ReportModel, axis: str, empty: str) -> str:
         ax.set_yticks(positions, [r.name for r in rows])
         ax.invert_yaxis()
         ax.set_xlabel(axis)
-        ax.xaxis.set_major_formatter(lambda v, _pos: _number(v))
+        ax.xaxis.set_major_formatter(lambda v, _pos: short_number(v))
         for y, r in zip(positions, rows, strict=True):
-            ax.text(r.kgco2e, y, f" {_number(r.kgco2e)} ({r.share:.1%})", va="center", fontsize=7)
+            ax.text(r.kgco2e, y, f" {short_number(r.kgco2e)} ({r.share:.1%})", va="center", fontsize=7)
         ax.margins(x=0.25)
         fig.subplots_adjust(left=0.32, right=0.97, top=0.97, bottom=0.12)
 
@@ -179,16 +179,9 @@ def intensity(report: ReportModel, bars: tuple[str, str], axis: str, not_public:
         ax.set_xticks(positions, [label for label, _ in shown])
         ax.set_ylabel(axis)
         for x, (_, v) in zip(positions, shown, strict=True):
-            ax.text(x, v, _number(v), ha="center", va="bottom", fontsize=7)
-        drawn = False
-        for i, tier in enumerate(report.tiers):
-            threshold = tier.get("threshold")
-            if isinstance(threshold, int | float) and not isinstance(threshold, bool):
-                ax.axhline(threshold, color=COLOURS[3 + i % 4], linestyle="--", linewidth=0.8)
-                ax.text(len(shown) - 0.5, threshold, f" {tier['tier']}", va="bottom", fontsize=7)
-                drawn = True
-        if not drawn:
-            ax.set_title(not_public, loc="right", fontsize=8, color=COLOURS[3])
+            ax.text(x, v, short_number(v), ha="center", va="bottom", fontsize=7)
+        # the draft standard's tier thresholds are not public: the chart says so instead of a line
+        ax.set_title(not_public, loc="right", fontsize=8, color=COLOURS[3])
         ax.set_xlim(-0.75, max(len(shown), 1) - 0.25)
         ax.margins(y=0.2)
         fig.subplots_adjust(left=0.12, right=0.97, top=0.88, bottom=0.14)

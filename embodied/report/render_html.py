@@ -23,7 +23,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from embodied.report import charts
-from embodied.report.model import ReportModel, pick
+from embodied.report.records import ReportModel, pick
 from embodied.resources import TEMPLATES
 
 PAGE_LABELS = TEMPLATES / "report" / "labels.yaml"

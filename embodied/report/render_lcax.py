@@ -4,18 +4,19 @@ library so the file is valid LCAx for other LCA tools."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import lcax
 
-from embodied.report.model import ReportModel
+from embodied.report.records import ReportModel
 
 UNITS = {"m3": "M3", "m2": "M2", "m": "M", "kg": "KG", "t": "TONES", "piece": "PCS", "kWh": "KWH"}
 MODULES = {"A1-A3": "A1A3", "A4": "A4", "A5": "A5", "B1": "B1", "B4": "B4", "B6": "B6", "C1": "C1", "D": "D"}
 
 
-def _impacts(values: dict[str, float | None]) -> Any:
+def _impacts(values: Mapping[str, float | None]) -> Any:
     known = {
         getattr(lcax.LifeCycleModule, MODULES[k]): v
         for k, v in values.items()
@@ -29,7 +30,7 @@ def _unit(unit: str | None) -> Any:
 
 
 def project(report: ReportModel) -> Any:
-    life = int(report.project["design_life_years"])  # always set: the project's, else the method file's
+    life = int(report.project.design_life_years)  # always set: the project's, else the method file's
     assemblies = []
     for index, row in enumerate(report.materials, start=1):
         if row.factor_id is None or row.factor_value is None:
@@ -64,8 +65,8 @@ def project(report: ReportModel) -> Any:
     totals = {m.key: m.kgco2e for m in report.modules}
     return lcax.Project(
         id=report.fingerprint.run_id,
-        name=str(report.project.get("name") or report.fingerprint.model_file),
-        location=lcax.Location(country=lcax.Country.CHN, city=report.project.get("province")),
+        name=report.project.name or report.fingerprint.model_file,
+        location=lcax.Location(country=lcax.Country.CHN, city=report.project.province),
         project_phase=lcax.ProjectPhase.TECHNICAL_DESIGN,
         software_info=lcax.SoftwareInfo("embodied", report.fingerprint.tool_version),
         life_cycle_modules=[

@@ -13,7 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from embodied.report.model import ReportModel
+from embodied.report.records import ReportModel
 from embodied.report.render_html import html, label
 from embodied.resources import TEMPLATES
 

@@ -4,43 +4,33 @@ Every number comes from the report model; the only arithmetic is in Excel formul
 and change (A1-A3 = quantity × factor, row totals, column sums, shares). Text from the model file is
 untrusted: a string that Excel would read as a formula is stored as text (``_spec``).
 
-The workbook is written in openpyxl's write-only mode: a report of 100 000 elements has some 175 000
-element rows, and a normal workbook holds a styled cell object for each of its 1.4 million cells, then
-fits the column widths by walking them all again. A write-only sheet takes its rows once, in order, and
-its column widths before the first row, so each sheet is laid out in a ``Sheet`` (cells in any order,
-as plain values) and written at the end, widths first. The park workbook is written the same way.
+The sheets are laid out and written by ``xlsx_sheet.Sheet``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import math
-import re
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font, PatternFill
+from openpyxl.chart import BarChart
 from openpyxl.utils import get_column_letter
 
-from embodied.records import MODULE_STAGE, Module
-from embodied.report.model import ELEMENT_KEYS, MaterialRow, ReportModel, pick
-
-KG, M2, SHARE, QTY = "#,##0.0", "#,##0.00", "0.0%", "0.000"
-HEAD_FONT, HEAD_FILL = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-TITLE_FONT, NOTE_FONT = Font(bold=True, size=14), Font(italic=True)
-MAX_WIDTH, MAX_TEXT = 60, 32767
-RISKY, SCALAR = ("=", "+", "-", "@", "\t", "\r"), (str, bool, int, float)
-Fmts = Sequence[str | None]
-ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
-FORMULA_WIDTH = len("=formula cell")  # a formula's width: its text is not what Excel shows
+from embodied.report.model import ELEMENT_KEYS
+from embodied.report.records import DefaultGrade, Line, MaterialRow, ReportModel, pick
+from embodied.report.xlsx_sheet import (
+    HEAD_FONT,
+    KG,
+    M2,
+    NOTE_FONT,
+    QTY,
+    SHARE,
+    TITLE_FONT,
+    Sheet,
+    sheet_name,
+)
 
 SHEETS = (
     "summary",
@@ -123,162 +113,9 @@ def render(report: ReportModel, path: Path) -> None:
     wb.save(path)
 
 
-def sheet_name(lang: str, zh: str, en: str) -> str:
-    name = {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
-    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip() or en[:31]
-
-
 def _w(report: ReportModel, key: str) -> str:
     zh, en = WORDS.get(key, (key, key))
     return pick(report.labels.get("words", {}).get(key) or {"zh": zh, "en": en}, report.lang)
-
-
-# -- Cells -------------------------------------------------------------------------------------------
-
-
-class Styled(NamedTuple):
-    """A cell value that needs a style: a number format, text kept as text (never a formula or an error
-    code), a font or a fill. Plain values need none, and most cells are plain: no cell object for them."""
-
-    value: Any
-    fmt: str | None = None
-    text: bool = False
-    font: Font | None = None
-    fill: PatternFill | None = None
-
-
-def _spec(value: Any, fmt: str | None = None, live: bool = False) -> Any:
-    """What one cell holds: None stays empty; text that Excel would evaluate is kept as text, unless
-    `live` (a formula of the renderer's own); `fmt` applies to numbers, and to empty and live cells."""
-    if value is None or value == "" or live:
-        return Styled(value or None, fmt) if fmt and fmt != "General" else value or None
-    if isinstance(value, (list, tuple, set, frozenset)):
-        value = ", ".join(map(str, value))
-    elif not isinstance(value, SCALAR) or (isinstance(value, float) and not math.isfinite(value)):
-        value = str(value)
-    if isinstance(value, str):
-        value = ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
-        return Styled(value, text=True) if value.startswith(RISKY) or value in ERROR_CODES else value
-    return Styled(value, fmt) if fmt and fmt != "General" and not isinstance(value, bool) else value
-
-
-def _styled(spec: Any, font: Font | None, fill: PatternFill | None = None) -> Styled:
-    return (spec if isinstance(spec, Styled) else Styled(spec))._replace(font=font, fill=fill)
-
-
-def _apply(cell: Any, spec: Any) -> Any:
-    """Give `cell` (of either kind of worksheet) the value and style of `spec`."""
-    if not isinstance(spec, Styled):
-        cell.value = spec
-        return cell
-    cell.value = spec.value
-    if spec.fmt:
-        cell.number_format = spec.fmt
-    if spec.text:
-        cell.data_type, cell.quotePrefix = "s", True
-    if spec.font:
-        cell.font = spec.font
-    if spec.fill:
-        cell.fill = spec.fill
-    return cell
-
-
-def _width(value: Any, formula: bool) -> int:
-    """Columns the value takes as shown (a float with one decimal and thousands separators)."""
-    if formula:
-        return FORMULA_WIDTH
-    return _text_width(f"{value:,.1f}" if isinstance(value, float) else str(value))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _wide_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _text_width(text: str) -> int:
-    """Wide (CJK) characters count twice; names repeat over thousands of rows, hence the cache."""
-    return len(text) if text.isascii() else _wide_width(text)
-
-
-def _set_widths(ws: Any, widths: dict[int, int]) -> None:
-    """Column widths fitted to the content, capped at MAX_WIDTH."""
-    for col, n in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(max(n + 2, 8), MAX_WIDTH)
-
-
-class Sheet:
-    """One write-only sheet, its cells kept as specs (``_spec``) by row until `write`: the builders put
-    cells in any order, and set its panes, filter and charts (any time before the workbook is saved);
-    `write` fits the column widths to every row, then sends the rows in order."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.rows: dict[int, list[Any]] = {}
-
-    def put(
-        self,
-        row: int,
-        col: int,
-        value: Any,
-        fmt: str | None = None,
-        *,
-        live: bool = False,
-        font: Font | None = None,
-    ) -> None:
-        """One value (``_spec``; `live`: a formula of the renderer's own), in `font` if given."""
-        spec = _spec(value, fmt, live)
-        self.set(row, col, _styled(spec, font) if font else spec)
-
-    def set(self, row: int, col: int, spec: Any) -> None:
-        """A spec as it is (a header's, with its font and fill)."""
-        line = self.rows.setdefault(row, [])
-        line.extend([None] * (col - len(line)))
-        line[col - 1] = spec
-
-    def row(self, row: int, values: Sequence[Any], fmts: Fmts = ()) -> None:
-        """`values` from column A, each with the format of its column; the cells right of them stay."""
-        if len(fmts) < len(values):
-            fmts = [*fmts, *[None] * (len(values) - len(fmts))]
-        specs = [_spec(value, fmt) for value, fmt in zip(values, fmts, strict=False)]
-        self.rows.setdefault(row, [])[: len(specs)] = specs
-
-    def header(self, row: int, labels: Sequence[str]) -> None:
-        for col, text in enumerate(labels, 1):
-            self.set(row, col, _styled(_spec(text), HEAD_FONT, HEAD_FILL))
-
-    def table(self, heads: Sequence[str], rows: Iterable[Sequence[Any]], fmts: Fmts = ()) -> int:
-        """A table from A1 with frozen header and autofilter; the last row written."""
-        self.header(1, heads)
-        fmts = [*fmts, *[None] * (len(heads) - len(fmts))]
-        last = 1
-        for last, values in enumerate(rows, 2):
-            self.row(last, values, fmts)
-        self.freeze("A2", f"A1:{get_column_letter(len(heads))}{max(last, 2)}")
-        return last
-
-    def freeze(self, pane: str, filter_ref: str) -> None:
-        """Panes frozen above and left of `pane`, an autofilter over `filter_ref`."""
-        self.ws.freeze_panes, self.ws.auto_filter.ref = pane, filter_ref
-
-    def ref(self, **bounds: int) -> Reference:
-        return Reference(self.ws, **bounds)
-
-    def chart(self, chart: BarChart, anchor: str) -> None:
-        self.ws.add_chart(chart, anchor)
-
-    def write(self) -> None:
-        """Widths first (a write-only sheet writes them before its rows), then every row in order."""
-        widths: dict[int, int] = defaultdict(int)
-        for line in self.rows.values():
-            for col, spec in enumerate(line, 1):
-                value, text = (spec.value, spec.text) if isinstance(spec, Styled) else (spec, False)
-                if value is not None:
-                    formula = not text and isinstance(value, str) and value.startswith("=")
-                    widths[col] = max(widths[col], _width(value, formula))
-        _set_widths(self.ws, widths)
-        for row in range(1, max(self.rows, default=0) + 1):
-            line = self.rows.pop(row, [])  # each row let go once written
-            self.ws.append([_apply(WriteOnlyCell(self.ws), s) if isinstance(s, Styled) else s for s in line])
 
 
 # -- Sheets ------------------------------------------------------------------------------------------
@@ -310,12 +147,12 @@ def _summary(ws: Sheet, r: ReportModel) -> None:
     ws.header(2, [_w(r, k) for k in ("item", "value", "unit", "note")])
     p, cov, fp = r.project, r.coverage, r.fingerprint
     row = _section(ws, 3, r.label("chapters", "overview"))
-    row = _kv(ws, row, r, _w(r, "project"), p.get("name"))
+    row = _kv(ws, row, r, _w(r, "project"), p.name)
     for key in ("building_type", "climate_zone", "province", "model", "schema"):
-        row = _kv(ws, row, r, key, p.get(key))
-    area, source = p.get("floor_area_m2"), p.get("floor_area_source")
+        row = _kv(ws, row, r, key, getattr(p, key))
+    area, source = p.floor_area_m2, p.floor_area_source
     row = _kv(ws, row, r, _w(r, "floor_area"), area, "m²", fmt=M2, note=source)
-    row = _kv(ws, row, r, _w(r, "design_life"), p.get("design_life_years"), "a")
+    row = _kv(ws, row, r, _w(r, "design_life"), p.design_life_years, "a")
     row = _section(ws, row + 1, r.label("chapters", "totals"))
     row = _kv(ws, row, r, _w(r, "total_scope"), r.total_kgco2e, "kgCO2e", fmt=KG)
     row = _kv(ws, row, r, _w(r, "embodied"), r.embodied_kgco2e, "kgCO2e", fmt=KG)
@@ -325,21 +162,22 @@ def _summary(ws: Sheet, r: ReportModel) -> None:
     row = _kv(ws, row, r, _w(r, "intensity_m2a"), r.intensity_kgco2e_per_m2a, "kgCO2e/(m²·a)", fmt=M2)
     row = _kv(ws, row, r, _w(r, "operational"), r.operational_kgco2_per_m2a, "kgCO2/(m²·a)", fmt=M2)
     row = _section(ws, row + 1, _w(r, "coverage"))
-    verdict = _w(r, "rule_met" if cov.get("rule_met") else "rule_not_met")
-    verdict += f"; {cov.get('share_text')}"
-    row = _kv(ws, row, r, _w(r, "coverage"), cov.get("mass_fraction_matched"), "", fmt=SHARE, note=verdict)
-    row = _kv(ws, row, r, _w(r, "required"), cov.get("required_share"), "", fmt=SHARE)
-    row = _kv(ws, row, r, _w(r, "mass_matched"), cov.get("matched_mass_kg"), "kg", fmt=KG)
-    row = _kv(ws, row, r, _w(r, "mass_total"), cov.get("total_mass_kg"), "kg", fmt=KG)
-    row = _kv(ws, row, r, _w(r, "unknown_mass"), ", ".join(cov.get("unknown_mass") or []) or "—")
+    verdict = _w(r, "rule_met" if cov.rule_met else "rule_not_met")
+    verdict += f"; {cov.share_text}"
+    row = _kv(ws, row, r, _w(r, "coverage"), cov.mass_fraction_matched, "", fmt=SHARE, note=verdict)
+    row = _kv(ws, row, r, _w(r, "required"), cov.required_share, "", fmt=SHARE)
+    row = _kv(ws, row, r, _w(r, "mass_matched"), cov.matched_mass_kg, "kg", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "mass_total"), cov.total_mass_kg, "kg", fmt=KG)
+    row = _kv(ws, row, r, _w(r, "unknown_mass"), ", ".join(cov.unknown_mass) or "—")
     ws.put(row + 1, 4, _w(r, "draft_notice"), font=NOTE_FONT)
     row = _section(ws, row + 1, _w(r, "tier"))
     yes_no: dict[Any, str] = {True: _w(r, "yes"), False: _w(r, "no")}
     for t in r.tiers:  # met None: undecided (threshold not public, input missing), said in the reason
-        row = _kv(ws, row, r, str(t.get("tier")), yes_no.get(t.get("met")), note=t.get("reason"), blank="—")
+        row = _kv(ws, row, r, t.tier, yes_no.get(t.met), note=t.reason, blank="—")
     row = _section(ws, row + 1, _w(r, "gb55015"))
-    g = r.gb55015 or {}
-    row = _kv(ws, row, r, str(g.get("tier") or "GB 55015"), yes_no.get(g.get("met")), note=g.get("reason"))
+    g = r.gb55015
+    tier, met, reason = (g.tier, g.met, g.reason) if g is not None else ("GB 55015", None, None)
+    row = _kv(ws, row, r, tier, yes_no.get(met), note=reason)
     row = _section(ws, row + 1, _w(r, "fingerprint"))
     for key in ("run_id", "tool_version", "data_version", "model_sha256", "created"):
         row = _kv(ws, row, r, key, getattr(fp, key))
@@ -349,22 +187,25 @@ def _summary(ws: Sheet, r: ReportModel) -> None:
 def _amount_rows(r: ReportModel, amounts: Sequence[Any], stage_of: bool) -> list[list[Any]]:
     rows = []
     for a in amounts:
-        gbt = MODULE_STAGE.get(Module(a.key)) if stage_of and a.key in MODULES else None
-        stage = [(r.label("stages", gbt.value) if gbt else _w(r, "beside"))] if stage_of else []
+        gbt = a.stage if a.stage not in (None, "beside_gbt51366") else None
+        stage = [(r.label("stages", gbt) if gbt else _w(r, "beside"))] if stage_of else []
         note = a.note or _nd(r, {_w(r, "kgco2e"): a.kgco2e})
         rows.append([a.key, a.label, *stage, a.kgco2e, a.per_m2, a.share, note])
     return rows
 
 
-def _default_note(r: ReportModel, default: dict[str, Any]) -> str:
+def _default_note(r: ReportModel, default: DefaultGrade) -> str:
     """ "no grade named, assumed C30; C35 +2250.0; C25 -2250.0 kgCO2e" for a material matched by default."""
     steps = [
-        f"{default[f'step_{d}_grade']} {default[f'step_{d}_kgco2e']:+.1f}"
-        for d in ("up", "down")
-        if default.get(f"step_{d}_kgco2e") is not None
+        f"{grade} {kg:+.1f}"
+        for grade, kg in (
+            (default.step_up_grade, default.step_up_kgco2e),
+            (default.step_down_grade, default.step_down_kgco2e),
+        )
+        if kg is not None
     ]
     return (
-        f"{_w(r, 'default_assumed')} {default['grade']}"
+        f"{_w(r, 'default_assumed')} {default.grade}"
         + "".join(f"; {s}" for s in steps)
         + (" kgCO2e" if steps else "")
     )
@@ -421,7 +262,7 @@ MAT_HEADS = (
     *("material", "ifc_classes", "factor_id", "factor_name", "source", "verification", "data_type"),
     *("method", "confidence", "quantity", "unit", "factor_value"),
 )
-MODULE_KEYS, MODULES = ("A1-A3", "A4", "B4", "D"), {m.value for m in Module}
+MODULE_KEYS = ("A1-A3", "A4", "B4", "D")
 MAT_FMTS = [None] * 8 + ["0.00", QTY, None, "General"]
 
 
@@ -489,19 +330,20 @@ LINE_TAIL = ("kgco2e", "formula", "flagged", "separate", "note")
 
 
 def _lines(ws: Sheet, r: ReportModel) -> None:
-    extra = sorted({k for line in r.lines for k in line} - set(LINE_KEYS) - set(LINE_TAIL))
+    extra = [f.name for f in dataclasses.fields(Line) if f.name not in (*LINE_KEYS, *LINE_TAIL)]
     keys = (*LINE_KEYS, *LINE_TAIL, *extra)
     heads = [_w(r, k if k != "material" else "material_field") for k in keys] + [_w(r, "not_declared")]
     fmts = [None, None, None, None, QTY, None, None, "General", KG]
-    nd = [_nd(r, {_w(r, "kgco2e"): line.get("kgco2e")}) or None for line in r.lines]
-    ws.table(heads, ([*(line.get(k) for k in keys), n] for line, n in zip(r.lines, nd, strict=True)), fmts)
+    nd = [_nd(r, {_w(r, "kgco2e"): line.kgco2e}) or None for line in r.lines]
+    rows = ([*(getattr(line, k) for k in keys), n] for line, n in zip(r.lines, nd, strict=True))
+    ws.table(heads, rows, fmts)
 
 
 def _elements(ws: Sheet, r: ReportModel) -> None:
     keys = list(ELEMENT_KEYS)
     heads = [_w(r, k if k != "material" else "material_field") for k in keys]
     fmts = [QTY if k == "volume_m3" else None for k in keys]
-    ws.table(heads, ([e[k] for k in keys] for e in r.elements), fmts)
+    ws.table(heads, ([getattr(e, k) for k in keys] for e in r.elements), fmts)
 
 
 def _plausibility(ws: Sheet, r: ReportModel) -> None:
@@ -510,8 +352,8 @@ def _plausibility(ws: Sheet, r: ReportModel) -> None:
     heads = [_w(r, k) for k in keys] + [_w(r, "confirmation"), _w(r, "global_id")]
     rows = [
         [
-            f["check"], f["title"], _w(r, f["severity"]), f["material"], f["kgco2e_affected"], f["message"],
-            f["hint"], f["confirmation"] if f["confirmed"] else None, "; ".join(f["global_ids"]) or None,
+            f.check, f.title, _w(r, f.severity), f.material, f.kgco2e_affected, f.message,
+            f.hint, f.confirmation if f.confirmed else None, "; ".join(f.global_ids) or None,
         ]
         for f in r.plausibility
     ]  # fmt: skip
@@ -525,13 +367,13 @@ def _issues(ws: Sheet, r: ReportModel) -> None:
     for cat, issues in (("defects", r.defects), ("assumptions", r.assumptions), ("issues", r.issues)):
         rows += [[_w(r, cat), i.kind, i.message, i.global_id] for i in issues]
     excluded = _w(r, "excluded")
-    rows += [[excluded, "excluded", e["reason"], None, None, e["ifc_class"], e["count"]] for e in r.excluded]
+    rows += [[excluded, "excluded", e.reason, None, None, e.ifc_class, e.count] for e in r.excluded]
     for u in r.unmatched:
-        vol, mass = u.get("volume_m3"), u.get("mass_kg")
+        vol, mass = u.volume_m3, u.mass_kg
         note = _nd(r, {_w(r, "volume_m3"): vol, _w(r, "mass_kg"): mass}) or None
-        suggestions, unmatched = "; ".join(u.get("suggestions") or []), _w(r, "unmatched")
-        row = [unmatched, "unmatched", unmatched, None, u.get("material"), u.get("ifc_classes")]
-        rows.append([*row, u.get("elements"), vol, mass, suggestions, note])
+        suggestions, unmatched = "; ".join(u.suggestions), _w(r, "unmatched")
+        row = [unmatched, "unmatched", unmatched, None, u.material, u.ifc_classes]
+        rows.append([*row, u.elements, vol, mass, suggestions, note])
     ws.table(heads, rows, [None] * 6 + ["0", QTY, KG])
 
 
@@ -544,28 +386,27 @@ def _sources(ws: Sheet, r: ReportModel) -> None:
 def _settings(ws: Sheet, r: ReportModel) -> None:
     ws.header(1, [_w(r, k) for k in ("item", "value", "unit", "note")])
     row = _section(ws, 2, _w(r, "project"))
-    for key, value in r.project.items():
-        row = _kv(ws, row, r, key, value)
+    for f in dataclasses.fields(r.project):
+        row = _kv(ws, row, r, f.name, getattr(r.project, f.name))
     row = _section(ws, row + 1, _w(r, "switches"))
     for s in r.switches:
-        effect = s.get("effect_kgco2e")
-        note = "; ".join(p for p in (str(s.get("note") or ""), f"effect_kgco2e: {effect}") if p)
-        row = _kv(ws, row, r, str(s.get("switch")), s.get("value"), note=note)
+        note = "; ".join(p for p in (s.note, f"effect_kgco2e: {s.effect_kgco2e}") if p)
+        row = _kv(ws, row, r, s.switch, s.value, note=note)
     if not r.switches:
         row = _kv(ws, row, r, "—", "—")
     row = _section(ws, row + 1, _w(r, "grid_factor"))
     if r.grid is not None:
-        how = _w(r, "default_by_location") if r.grid.get("default") else _w(r, "set_in_project")
-        note = f"{how}; {r.grid.get('label')}: {r.grid.get('note')}"
-        row = _kv(ws, row, r, "grid_factor", r.grid.get("value"), "kgCO2/kWh", note=note)
+        how = _w(r, "default_by_location") if r.grid.default else _w(r, "set_in_project")
+        note = f"{how}; {r.grid.label}: {r.grid.note}"
+        row = _kv(ws, row, r, "grid_factor", r.grid.value, "kgCO2/kWh", note=note)
     row = _section(ws, row + 1, _w(r, "defaults_used"))
     for d in r.defaults_used:
-        row = _kv(ws, row, r, d["key"], d["value"], d["unit"], note=d["source"])
+        row = _kv(ws, row, r, d.key, d.value, d.unit, note=d.source)
     if not r.defaults_used:
         row = _kv(ws, row, r, "—", "—")
     row = _section(ws, row + 1, _w(r, "standards"))
     for st in r.standards:
-        row = _kv(ws, row, r, st.get("name", ""), st.get("status"))
+        row = _kv(ws, row, r, st.name, st.status)
     row = _section(ws, row + 1, _w(r, "fingerprint"))
     for f in dataclasses.fields(r.fingerprint):
         value = getattr(r.fingerprint, f.name)

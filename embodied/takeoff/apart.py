@@ -2,9 +2,8 @@
 
 A model read on the low-memory path (``reading.open_model(lazy=True)``) cannot be meshed where it was
 read: ifcopenshell's lazy parser is not safe on the kernel's several threads (on the 10k grid, eight
-threads abort in the kernel with "malloc(): unaligned tcache chunk detected"). Parsing it whole
-instead cost 0.9 GB on the 100 000-element grid, and the kernel's process, forked from that, peaked at
-1.19 GB.
+threads abort in the kernel with "malloc(): unaligned tcache chunk detected"), and parsing it whole
+instead would hold the model twice once the kernel's process is forked from it.
 
 So the geometry of such a model is measured first, by a process forked before the model is opened.
 That process parses the file itself, leaving out the entities that neither the kernel nor the choice
@@ -13,8 +12,7 @@ elements as the take-off does (`select`), measures them with `geometry.volumes` 
 time-out and crash isolation included) and sends back the volumes and the parser's complaints. It
 has ended before the take-off opens the model lazily, so the two never hold the model at once.
 
-On grid_100k with geometry: the largest process 763-774 MB instead of 1 184-1 186 MB, all processes
-together 842-846 MB instead of 1 505-1 507 MB (PSS, bench/memtree.py), the same report.
+The memory this saves is measured by bench/memtree.py (results in bench/README.md).
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ import ifcopenshell
 from embodied.reading import parse_log, unit_scales
 from embodied.takeoff import geometry as geom
 from embodied.takeoff.index import ModelIndex
+from embodied.takeoff.mesh import GeometryVolume, PackedVolumes
 from embodied.takeoff.select import select
 from embodied.takeoff.spaces import kernel_candidates
 
@@ -70,7 +69,7 @@ class Measured:
     """What the geometry process sent: volumes by element step id (as `geometry.volumes` gives them),
     the parser's complaints about the entities it read, and why it gave nothing, if it did not."""
 
-    volumes: Mapping[int, geom.GeometryVolume]  # a geometry.PackedVolumes, or empty
+    volumes: Mapping[int, GeometryVolume]  # a PackedVolumes, or empty
     damage: tuple[str, ...] = ()
     failure: str | None = None
 
@@ -166,7 +165,7 @@ def _main(path: str, threads: int | None, stall_s: float, conn: Connection) -> N
                 last = time.monotonic()
 
         volumes = geom.volumes(file, wanted, threads=threads, on_progress=progress, stall_s=stall_s)
-        conn.send(("done", geom.PackedVolumes(volumes), damage + parse_log(parser_only=True)))
+        conn.send(("done", PackedVolumes(volumes), damage + parse_log(parser_only=True)))
     except BaseException as error:
         with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
             conn.send(("failed", f"the geometry process failed ({type(error).__name__}: {error})"))

@@ -7,7 +7,7 @@ one: Renga names all of its sets "") is read by its content, the names of its qu
 (``NetVolume``, ``GrossArea``, ``Length`` ...), and only for a kind of quantity (volume, area,
 length, weight, count) that no named set gives: a named set always wins. Such a value is labelled
 with its set (``(unnamed set).NetVolume``) and its volume is trusted less than a named set's (see
-``core``: one that disagrees with the geometry gives way to it).
+``element``: one that disagrees with the geometry gives way to it).
 
 A quantity is read by its name where the name says its kind: a ``NetVolume`` written as an
 ``IfcQuantityArea`` is a volume, scaled by the volume unit (the area unit would make it 1000 times too

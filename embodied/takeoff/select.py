@@ -33,8 +33,8 @@ EXCLUDED_CLASSES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    # step ids of the elements whose own quantities are taken off: ids, not entities, because 100 000
-    # entity objects held through the take-off cost 12 MB (each is fetched when its rows are made)
+    # step ids of the elements whose own quantities are taken off: ids, not entities, so that the
+    # entity objects are not all held through the take-off (each is fetched when its rows are made)
     counted: tuple[int, ...]
     containers: tuple[tuple[Any, tuple[Any, ...]], ...]  # (container, its physical parts)
     excluded: tuple[Excluded, ...]

@@ -4,7 +4,7 @@ Spaces are not taken off (they are not products to build), but their areas are t
 evidence of its floor area. Each space's area comes from the first of `AREA_SOURCES` it carries, a
 quantity set or property set by name (as measured by the authoring tool: gross before net, measured
 before planned); else from its body: the outline of a vertical extrusion (`profile_area_m2`), or the
-top view of what the geometry kernel built (`geometry.footprint_area`, in the take-off's geometry
+top view of what the geometry kernel built (`mesh.footprint_area`, in the take-off's geometry
 pass). Seen in the shared models: ``BaseQuantities`` GrossFloorArea/NetFloorArea (ArchiCAD, Revit
 2015), ``Qto_SpaceBaseQuantities`` (Revit 2019), only ``GSA Space Areas.GSA BIM Area`` (Revit 2011,
 2012: the room's area at its boundaries, a net area), nothing at all (AutoCAD Architecture: extrusions).
@@ -28,6 +28,7 @@ import ifcopenshell.util.unit
 from embodied.records import SpaceArea
 from embodied.takeoff import geometry as geom
 from embodied.takeoff.index import DAMAGE, MAX_DEPTH, ModelIndex
+from embodied.takeoff.mesh import GeometryVolume
 from embodied.takeoff.quantities import UNNAMED_SET
 from embodied.units import UnitScales
 
@@ -72,7 +73,7 @@ class SpaceReader:
             if found[0] is None and getattr(space, "Representation", None) is not None:
                 self.wanted.append(space)
 
-    def finish(self, volumes: Mapping[int, geom.GeometryVolume]) -> tuple[SpaceArea, ...]:
+    def finish(self, volumes: Mapping[int, GeometryVolume]) -> tuple[SpaceArea, ...]:
         """Every space with its area (the kernel's footprint where nothing else gave one) and, for
         those not to be added to the others, why."""
         records: dict[int, SpaceArea] = {}

@@ -15,7 +15,7 @@ disk, see test_bad_inputs.py), ``generate`` (a model too big to commit, written 
 `write_many_columns`), ``slow``, ``timeout_s``, ``known_bug`` (the expectation is right and the
 product does not meet it yet: the test is an expected failure, strict).
 
-Models are built with embodied.modelkit (seeded: the same bytes every run) and then damaged as text,
+Models are built with tests/modelkit.py (seeded: the same bytes every run) and then damaged as text,
 so each case differs from a good model in the one way its description says.
 """
 
@@ -38,6 +38,7 @@ MANIFEST = HERE / "cases.json"
 MANY = 100_000  # identical elements in the generated model
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))  # run from anywhere: embodied from this checkout
+sys.path.insert(0, str(HERE.parent))  # the test-model builder, tests/modelkit.py, is not in the package
 
 CASES: list[dict[str, Any]] = []
 FILES: dict[str, dict[str, bytes]] = {}
@@ -89,7 +90,7 @@ def stem_report(model: str) -> str:
 # -- models --------------------------------------------------------------------------------------------
 def _save(model: Any, seed: str) -> str:
     """The model's STEP text, written with fixed GlobalIds and time stamps."""
-    from embodied import modelkit as mk
+    import modelkit as mk
 
     folder = HERE / ".build"
     folder.mkdir(exist_ok=True)
@@ -102,7 +103,7 @@ def _save(model: Any, seed: str) -> str:
 def base_model(schema: str = "IFC4", unit: str = "METRE") -> str:
     """A 0.4 x 0.5 x 3.0 m C30 column (0.6 m³, from geometry: no base quantities) and a 5 x 3 m wall of
     0.2 m C30 + 0.1 m rock wool with Qto_WallBaseQuantities (GrossVolume 4.5 m³: 3.0 + 1.5 m³)."""
-    from embodied import modelkit as mk
+    import modelkit as mk
 
     model = mk.new_model(schema, unit)  # type: ignore[arg-type]
     mk.add_box(model, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
@@ -112,7 +113,7 @@ def base_model(schema: str = "IFC4", unit: str = "METRE") -> str:
 
 def column_model(name: str = "KZ1", material: str = "C30混凝土", unit: str = "METRE") -> str:
     """One 0.4 x 0.5 x 3.0 m column (0.6 m³ from geometry)."""
-    from embodied import modelkit as mk
+    import modelkit as mk
 
     model = mk.new_model("IFC4", unit)  # type: ignore[arg-type]
     mk.add_box(model, "IfcColumn", material, size=(0.4, 0.5, 3.0), name=name)
@@ -121,7 +122,7 @@ def column_model(name: str = "KZ1", material: str = "C30混凝土", unit: str = 
 
 def constituent_model(fractions: tuple[float, float]) -> str:
     """A 10 x 10 x 0.2 m slab (20 m³ base volume) of a C30 / rock-wool constituent set."""
-    from embodied import modelkit as mk
+    import modelkit as mk
 
     model = mk.new_model("IFC4", "METRE")
     parts = [mk.Constituent("C30混凝土", fractions[0]), mk.Constituent("岩棉板", fractions[1])]
@@ -131,7 +132,7 @@ def constituent_model(fractions: tuple[float, float]) -> str:
 
 def empty_model() -> str:
     """Project, site, building and storey: no element at all."""
-    from embodied import modelkit as mk
+    import modelkit as mk
 
     return _save(mk.new_model("IFC4", "METRE"), "no-elements")
 

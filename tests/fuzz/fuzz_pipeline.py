@@ -2,7 +2,7 @@
 
     python tests/fuzz/fuzz_pipeline.py --minutes 10 --out tests/bad_inputs/found
 
-Seeds: examples/sample_building.ifc, a few small models built with embodied.modelkit, and, when
+Seeds: examples/sample_building.ifc, a few small models built with tests/modelkit.py, and, when
 present, ../shared/ifc/small/*.ifc up to 120 KB (read only: they are copied, never changed). Each case
 stacks one to three mutations of the STEP text (drop, duplicate or swap lines, truncate, flip digits,
 numbers to 0/-1/NaN/1e308, dangling or wrong references, other entity names and enum values, control
@@ -16,7 +16,7 @@ else fails: a traceback, another exit code or a signal, a hang, more stderr on a
 non-finite number, totals that do not add up, a missing report or a leftover ``*.part`` file.
 
 By default a case runs in a child forked from this process after it has imported embodied (the same
-code, fresh state, ten times faster than starting Python); ``--exec`` starts ``python -m embodied``
+code, fresh state, much faster than starting Python); ``--exec`` starts ``python -m embodied``
 for every case instead. Every failure is re-run with ``python -m embodied`` before it is kept: a
 failure is minimised a little (the single mutation that still fails the same way, if there is one)
 and saved as OUT/<hash>.ifc with OUT/<hash>.json saying what happened. One file per distinct failure,
@@ -714,8 +714,8 @@ class Seed:
 
 
 def build_generated(folder: Path) -> list[Path]:
-    """Small models built with embodied.modelkit, one per schema and unit system."""
-    from embodied import modelkit as mk
+    """Small models built with tests/modelkit.py, one per schema and unit system."""
+    import modelkit as mk
 
     paths = []
     m = mk.new_model("IFC4", "MILLIMETRE", project="Fuzz 1")
@@ -999,6 +999,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seed is None:
         args.seed = int(time.time())
     sys.path.insert(0, str(REPO))
+    # the test-model builder, tests/modelkit.py, is not in the package: import it from the tests folder
+    sys.path.insert(0, str(REPO / "tests"))
     if args.replay:
         return replay(Path(args.out), args.timeout)
     if args.case:

@@ -19,14 +19,13 @@ CREATED = "(fixed for the golden file)"
 
 def sample_document() -> dict[str, Any]:
     """The JSON report of examples/sample_building.ifc with examples/embodied.toml, as run from the repo."""
-    from embodied.pipeline import report_model, run_calculate
+    from embodied.pipeline import run_report
     from embodied.report.render_json import document
 
     cwd = Path.cwd()
     os.chdir(REPO)  # paths in the report are file names, but run it the same way every time
     try:
-        calc = run_calculate(Path("examples/sample_building.ifc"))
-        report = report_model(calc, "zh+en")
+        report = run_report(Path("examples/sample_building.ifc"), lang="zh+en")
     finally:
         os.chdir(cwd)
     doc = document(report)

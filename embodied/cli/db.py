@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from embodied import factors, matching
-from embodied.cli_common import DatabaseOpt, PackOpt, guarded, say
+from embodied.cli.common import DatabaseOpt, PackOpt, guarded, say
 from embodied.errors import InputError
 
 db_app = typer.Typer(help="The emission-factor database: list, show, check.", no_args_is_help=True)
