@@ -40,10 +40,9 @@ from embodied.cli.common import (
     say_cached,
     say_stdout_deprecated,
 )
-from embodied.errors import OutputError
 from embodied.pipeline import TakeoffCache
-from embodied.report import ReportModel, render_json, tables
-from embodied.report.files import atomic, write
+from embodied.report import ReportModel, tables
+from embodied.report.files import write
 
 LangOpt = Annotated[str, typer.Option("--lang", help="Report language: zh, en or zh+en.")]
 
@@ -114,14 +113,7 @@ def run_calculate(args: CalculateArgs) -> None:
     def action() -> tuple[ReportModel, TakeoffCache | None, Path | None]:
         target = output_file(args.output, args.stdout, args.model, "calculation")
         built, cache = _report_model(args.model, run, args.lang)
-        if target is not None and target.suffix.lower() == ".json":
-            try:
-                with atomic(target) as tmp:
-                    render_json.render(built, tmp)
-            except OSError as exc:
-                raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-        else:
-            write(tables.calculation_document(built), target)
+        write(tables.calculation_document(built), target)  # .json: the report's JSON document
         return built, cache, target
 
     built, cache, target = guarded(action)

@@ -34,7 +34,7 @@ from embodied.cli.common import (
     say_cached,
     say_stdout_deprecated,
 )
-from embodied.records import MatchResult, TakeoffResult
+from embodied.pipeline import MatchResult, TakeoffResult
 from embodied.report import tables
 from embodied.report.files import check_target, write
 
