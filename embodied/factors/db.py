@@ -130,6 +130,10 @@ class _Build:
         self.rows: dict[str, tuple[str, int | None]] = {}  # factor id -> (file, line)
         self.standard_sources: set[str] = set()  # sources cited by data_type standard rows
 
+    def edition(self, text: str) -> str:
+        """A source's edition; "{version}" in it (the project's own data) is this database's version."""
+        return text.replace("{version}", self.pkg.version)
+
     def run(self) -> tuple[FactorDB | None, list[DataProblem]]:
         package, self.problems = read_package(self.root)
         if package is None:
@@ -232,7 +236,7 @@ class _Build:
                 id=str(entry["id"]),
                 title=str(entry["title"]),
                 publisher=str(entry["publisher"]),
-                edition=None if entry.get("edition") is None else str(entry["edition"]),
+                edition=None if entry.get("edition") is None else self.edition(str(entry["edition"])),
                 year=entry.get("year") if isinstance(entry.get("year"), int) else None,
                 url=entry.get("url"),
                 licence=str(entry["licence"]),

@@ -37,6 +37,7 @@ from embodied.project.settings import (
     PlausibilitySettings,
     ProjectSettings,
     Scope,
+    SignOff,
     Transport,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "Reader",
     "Rule",
     "Scope",
+    "SignOff",
     "Transport",
     "describe",
     "find_settings",

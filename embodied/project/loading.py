@@ -23,6 +23,7 @@ from embodied.project.settings import (
     PlausibilitySettings,
     ProjectSettings,
     Scope,
+    SignOff,
     Transport,
     name_key,
 )
@@ -55,6 +56,19 @@ SECTIONS: dict[str, tuple[type[Any], dict[str, Rule]]] = {
             "climate_zone": Rule("choice", choices=_CLIMATE_ZONES),
             "province": Rule("province"),
             "design_life_years": number("years", strict=True, high=200.0),
+        },
+    ),
+    "project": (
+        SignOff,
+        {
+            "client": TEXT,
+            "designer": TEXT,
+            "address": TEXT,
+            "author": TEXT,
+            "checker": TEXT,
+            "reviewer": TEXT,
+            "approver": TEXT,
+            "issue_date": Rule("date"),
         },
     ),
     "transport": (

@@ -8,6 +8,7 @@ number may be written as an integer; a boolean is never a number.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import re
@@ -32,7 +33,7 @@ from embodied.tomllines import KeyLines, KeyPath
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    kind: Literal["number", "text", "flag", "choice", "province", "grid", "mode", "names"]
+    kind: Literal["number", "text", "flag", "choice", "province", "grid", "mode", "names", "date"]
     unit: str = ""
     low: float | None = 0.0
     strict: bool = False  # low itself is not allowed
@@ -135,6 +136,18 @@ class Reader:
                 values[key] = value
         return values
 
+    def date(self, path: KeyPath, raw: object, expected: str) -> Any:
+        """A calendar date: a TOML date, or its ISO text; kept as its ISO text."""
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            return raw.isoformat()
+        if isinstance(raw, str):
+            try:
+                return dt.date.fromisoformat(raw.strip()).isoformat()
+            except ValueError:
+                pass
+        self.problem(path, f"expected {expected}, got {describe(raw)}")
+        return _INVALID
+
     def value(self, path: KeyPath, raw: object, rule: Rule) -> Any:
         expected = {
             "number": f"a number ({rule.unit})",
@@ -145,6 +158,7 @@ class Reader:
             "grid": 'a grid-factor key ("national-2023", "province") or a number (kgCO2/kWh)',
             "mode": 'a transport mode ("road_diesel_18t")',
             "names": 'a list of check ids (["intensity_range"])',
+            "date": 'a date (2026-12-04, or "2026-12-04")',
         }[rule.kind]
         if rule.kind == "names":
             if isinstance(raw, list) and all(isinstance(n, str) and n.strip() for n in raw):
@@ -153,6 +167,8 @@ class Reader:
             return _INVALID
         if rule.kind == "flag" and isinstance(raw, bool):
             return raw
+        if rule.kind == "date":
+            return self.date(path, raw, expected)
         if rule.kind == "number" or (rule.kind == "grid" and _is_number(raw)):
             return self.number(path, raw, _GRID_NUMBER if rule.kind == "grid" else rule)
         if not isinstance(raw, str) or rule.kind == "flag":

@@ -24,6 +24,21 @@ class Building:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOff:
+    """The ``[project]`` section: who the report is for, who made it and who signs it off (the cover's
+    sign-off block). None: not given; the report shows a dash, never a made-up name."""
+
+    client: str | None = None  # 建设单位
+    designer: str | None = None  # 设计单位
+    address: str | None = None  # 项目地址
+    author: str | None = None  # 编制人
+    checker: str | None = None  # 校对
+    reviewer: str | None = None  # 审核
+    approver: str | None = None  # 审定
+    issue_date: str | None = None  # 出具日期, ISO 8601 (2026-12-04)
+
+
+@dataclass(frozen=True, slots=True)
 class Transport:
     """Project-wide transport (A4); None: the method file's default (transport_default_mode, _km)."""
 
@@ -103,6 +118,7 @@ class MaterialOverride:
 @dataclass(frozen=True, slots=True)
 class ProjectSettings:
     building: Building = Building()
+    project: SignOff = SignOff()
     transport: Transport = Transport()
     construction: EnergyUse = EnergyUse()
     demolition: EnergyUse = EnergyUse()

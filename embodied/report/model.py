@@ -39,7 +39,7 @@ from embodied.report.records import (
 from embodied.report.sections import TOP, rounded, share
 from embodied.resources import TEMPLATES
 
-SCHEMA_VERSION = "1.1"  # of the JSON document: schemas/report.schema.json
+SCHEMA_VERSION = "1.2"  # of the JSON document: schemas/report.schema.json
 LABELS_FILE = TEMPLATES / "labels.yaml"
 ELEMENT_KEYS = tuple(f.name for f in dataclasses.fields(ElementRow))
 
@@ -149,7 +149,7 @@ def build(
             sections.issue(p) for p in problems if p.kind in (ProblemKind.ASSUMPTION, ProblemKind.UNITS)
         ),
         issues=tuple(sections.issue(p) for p in problems),
-        sources=sections.sources(match, db),
+        sources=sections.sources(match, life, db),
         tiers=life.tiers,
         gb55015=life.gb55015,
         fingerprint=sections.fingerprint(match, settings, db, mapping_sha256),
@@ -157,6 +157,11 @@ def build(
         plausibility_summary=sections.plausibility_summary(plausibility, lang),
         defaults_used=life.defaults_used,
         grid=life.grid,
+        signoff=settings.project,
+        embodied_kgco2e_per_m2=(
+            rounded(life.embodied_kgco2e / area, 4) if life.embodied_kgco2e is not None and area else None
+        ),
+        assumption_effects=sections.assumption_effects(life, total),
     )
 
 

@@ -13,10 +13,11 @@ are; they are re-exported here so that a renderer imports them from the report m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from embodied.lifecycle import DefaultUsed, GridFactor, SwitchEffect, TierCheck
+from embodied.project import SignOff
 from embodied.records import Excluded, Module, Stage
 
 # An EN 15978 module, and where a line is counted: a GB/T 51366 stage, beside GB/T 51366 (B4, D), or
@@ -152,6 +153,19 @@ class Line:
     note: str
     separate: bool
     material_index: int | None  # the position of its material in the match (not of `materials`)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumptionEffect:
+    """An assumption the result rests on, and the kgCO2e that rests on it: the lines of one module
+    flagged for the same reason (a default distance, an estimate, an unverified service life …)."""
+
+    module: ModuleKey
+    reason: str  # the flag's reason as the lines state it ("default distance", "estimate" …)
+    kgco2e: float  # the kgCO2e of those lines (what the assumption moves, up to all of it)
+    share: float | None  # of the total in scope
+    lines: int
+    example: str  # one line's full note, for the reader to see what is meant
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +321,11 @@ class ReportModel:
     plausibility_summary: PlausibilitySummary | None = None
     defaults_used: tuple[DefaultUsed, ...] = ()  # settings left out of the project file: default taken
     grid: GridFactor | None = None  # the electricity factor used and how it was chosen
+    signoff: SignOff = field(
+        default_factory=SignOff
+    )  # the project file's [project]: client, designer, who signs, the date
+    embodied_kgco2e_per_m2: float | None = None  # production + transport + construction + demolition
+    assumption_effects: tuple[AssumptionEffect, ...] = ()  # largest first
 
     def label(self, *path: str) -> str:
         """The label at `path` in labels.yaml, in the report's language(s)."""
@@ -338,6 +357,7 @@ __all__ = [
     "PLACES",
     "STAGES",
     "Amount",
+    "AssumptionEffect",
     "CheckInfo",
     "Coverage",
     "DefaultGrade",
@@ -356,8 +376,8 @@ __all__ = [
     "OperationInputs",
     "Place",
     "PlausibilitySummary",
-    "Project",
     "ReportModel",
+    "SignOff",
     "SourceRow",
     "StageKey",
     "Standard",

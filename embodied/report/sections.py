@@ -14,10 +14,12 @@ from typing import Any
 
 from embodied import __version__
 from embodied.factors import FactorDB
+from embodied.lifecycle import ImpactLine, LifecycleResult
 from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings
-from embodied.records import MatchResult, MaterialMatch, Problem, ProblemKind, VolumeOrigin
+from embodied.records import MODULE_STAGE, MatchResult, MaterialMatch, Problem, ProblemKind, VolumeOrigin
 from embodied.report.records import (
+    AssumptionEffect,
     CheckInfo,
     Coverage,
     DefaultGrade,
@@ -210,11 +212,15 @@ def defects(match: MatchResult) -> tuple[Issue, ...]:
     return tuple(found)
 
 
-def sources(match: MatchResult, db: FactorDB) -> tuple[SourceRow, ...]:
+def sources(match: MatchResult, life: LifecycleResult, db: FactorDB) -> tuple[SourceRow, ...]:
+    """Every source a number of the report rests on: the factors of the materials and of the impact
+    lines (transport, energy, the grid), each counted once per factor."""
+    factor_ids = {m.factor_id for m in match.materials if m.factor_id}
+    factor_ids |= {line.factor_id for line in life.lines if line.factor_id}
     used: dict[str, int] = defaultdict(int)
-    for m in match.materials:
-        if m.factor_id and m.factor_id in db.factors:
-            used[db.factors[m.factor_id].source_id] += 1
+    for factor_id in factor_ids:
+        if factor_id in db.factors:
+            used[db.factors[factor_id].source_id] += 1
     rows = []
     for source_id, count in sorted(used.items()):
         source = db.sources.get(source_id)
@@ -232,3 +238,40 @@ def sources(match: MatchResult, db: FactorDB) -> tuple[SourceRow, ...]:
             )
         )
     return tuple(rows)
+
+
+def assumption_effects(
+    life: LifecycleResult, total: float | None, top: int = TOP
+) -> tuple[AssumptionEffect, ...]:
+    """The assumptions the total rests on, largest first: the flagged lines of the modules counted in
+    the total, grouped by module and by the reason their note gives ("default distance",
+    "estimate (matched by default)" …; a reason's figures, such as the distance, are left out)."""
+    groups: dict[tuple[str, str], list[ImpactLine]] = defaultdict(list)
+    for line in life.lines:
+        counted = (
+            MODULE_STAGE.get(line.module) is not None and life.modules.get(line.module.value) is not None
+        )
+        if line.flagged and line.kgco2e and not line.separate and counted:
+            groups[(line.module.value, _reason(line.note))].append(line)
+    effects = [
+        AssumptionEffect(
+            module=lines[0].module.value,
+            reason=reason,
+            kgco2e=round(sum(line.kgco2e or 0.0 for line in lines), 3),
+            share=share(sum(line.kgco2e or 0.0 for line in lines), total),
+            lines=len(lines),
+            example=lines[0].note,
+        )
+        for (_, reason), lines in groups.items()
+    ]
+    effects.sort(key=lambda e: (-abs(e.kgco2e), e.module, e.reason))
+    return tuple(effects[:top])
+
+
+def _reason(note: str) -> str:
+    """The reason a flagged line's note gives first, without its figures: "default distance (…40 km…)"
+    is "default distance", "estimate (matched by default)" stays whole."""
+    head, _, rest = note.partition(" (")
+    if rest and not any(c.isdigit() for c in rest):
+        return f"{head} ({rest}".split(";")[0].strip()
+    return head.split(";")[0].strip() or "assumption"
