@@ -50,23 +50,6 @@ def header(ws: Any) -> dict[Any, int]:
     return {c.value: c.column for c in ws[1]}
 
 
-def evaluate(ws: Any, formula: str) -> float:
-    """The value of the formulas the renderer writes: `=A2*B2` and `=SUM(A2:B2)` over numbers."""
-    product = re.fullmatch(r"=([A-Z]+\d+)\*([A-Z]+\d+)", formula)
-    if product:
-        return float(number(ws, product[1]) * number(ws, product[2]))
-    total = re.fullmatch(r"=SUM\(([A-Z]+\d+):([A-Z]+\d+)\)", formula)
-    assert total, formula
-    return sum(number(ws, c.coordinate) for row in ws[f"{total[1]}:{total[2]}"] for c in row)
-
-
-def number(ws: Any, ref: str) -> float:
-    value = ws[ref].value
-    if isinstance(value, str) and value.startswith("="):
-        return evaluate(ws, value)
-    return float(value or 0.0)
-
-
 def test_sheets_in_order_with_bilingual_names(book: Any) -> None:
     assert book.sheetnames == SHEETS_ZH_EN
     assert all(len(name) <= 31 for name in book.sheetnames)
@@ -78,28 +61,10 @@ def test_sheets_in_order_with_bilingual_names(book: Any) -> None:
     assert any("8df5" in t or len(t) == 64 for t in texts)  # a SHA-256 of the fingerprint
 
 
-def test_c30_a1_a3_is_a_live_formula(book: Any, report: ReportModel) -> None:
-    ws = book["建材 Materials"]
-    row = rows_by_first_cell(ws)["C30混凝土"]
-    cols = header(ws)
-    formula = ws.cell(row=row, column=cols["A1-A3"]).value
-    match = re.fullmatch(r"=([A-Z]+)(\d+)\*([A-Z]+)(\d+)", formula)
-    assert match and int(match[2]) == row == int(match[4]), formula
-    assert ws[f"{match[1]}{row}"].value == pytest.approx(39.4752)
-    assert ws[f"{match[3]}{row}"].value == pytest.approx(295.0)
-    c30 = next(m for m in report.materials if m.material == "C30混凝土")
-    assert evaluate(ws, formula) == pytest.approx(11645.184) == c30.modules["A1-A3"]
-    subtotal = ws.cell(row=row, column=cols["A1-A3"] + 4).value
-    assert subtotal.startswith("=SUM(") and evaluate(ws, subtotal) == pytest.approx(c30.total_kgco2e)
-    share = ws.cell(row=row, column=cols["A1-A3"] + 5)
-    assert share.value.startswith("=IF(") and share.number_format == "0.0%"
-    assert ws.cell(row=row, column=cols["A1-A3"]).number_format == "#,##0.0"
-
-
 def test_totals_row_sums_and_charts(book: Any, report: ReportModel) -> None:
     ws = book["建材 Materials"]
     total = rows_by_first_cell(ws)[report.label("words", "total")]
-    a13 = header(ws)["A1-A3"]
+    a13 = header(ws)["A1-A3 (kgCO2e)"]
     sums = [ws.cell(row=total, column=c).value for c in range(a13, a13 + 8)]
     assert all(isinstance(s, str) and s.startswith("=SUM(") for s in sums), sums
     assert sums[0] == f"=SUM({ws.cell(row=2, column=a13).column_letter}2:" + (
@@ -115,11 +80,12 @@ def test_not_declared_is_empty_never_zero(book: Any, report: ReportModel) -> Non
     ws = book["建材 Materials"]
     cols = header(ws)
     row = rows_by_first_cell(ws)["C30混凝土"]
-    assert ws.cell(row=row, column=cols["D"]).value is None
+    assert ws.cell(row=row, column=cols["D (kgCO2e)"]).value is None
     note = ws.cell(row=row, column=ws.max_column).value
     assert "未申报 / not declared" in note and "D" in note
     unmatched = rows_by_first_cell(ws)["外墙涂料"]  # paint: no factor ships
-    assert all(ws.cell(row=unmatched, column=cols[k]).value is None for k in ("A1-A3", "A4", "B4", "D"))
+    modules = [f"{k} (kgCO2e)" for k in ("A1-A3", "A4", "B4", "D")]
+    assert all(ws.cell(row=unmatched, column=cols[k]).value is None for k in modules)
     stages = book["阶段 Stages"]
     demolition = rows_by_first_cell(stages)["demolition"]
     assert stages.cell(row=demolition, column=3).value is None
@@ -151,8 +117,8 @@ def test_untrusted_text_is_stored_as_text(report: ReportModel, tmp_path: Path) -
     assert ws.cell(row=rows["-2+3"], column=2).value == "\t=1"
     formulas = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert not any("HYPERLINK" in f or "SUM(A1)" in f for f in formulas)
-    # A1-A3 adjusted away from quantity × factor: the model's value, and a note instead of a formula
-    a13 = header(ws)["A1-A3"]
+    # A1-A3 not the sum of its lines (adjusted): the model's value, and a note instead of a formula
+    a13 = header(ws)["A1-A3 (kgCO2e)"]
     assert ws.cell(row=rows["再生 C30"], column=a13).value == 9000.0
     assert "not a formula" in ws.cell(row=rows["再生 C30"], column=ws.max_column).value
 
@@ -200,7 +166,7 @@ def test_empty_cells_keep_their_number_format(book: Any) -> None:
     """A value not declared is an empty cell, still formatted like its column."""
     ws = book["建材 Materials"]
     row = rows_by_first_cell(ws)["C30混凝土"]
-    d = ws.cell(row=row, column=header(ws)["D"])
+    d = ws.cell(row=row, column=header(ws)["D (kgCO2e)"])
     assert d.value is None and d.number_format == "#,##0.0"
     stages = book["阶段 Stages"]
     demolition = stages.cell(row=rows_by_first_cell(stages)["demolition"], column=3)
@@ -229,4 +195,7 @@ def test_long_tables_keep_text_formats_and_headers(report: ReportModel, tmp_path
     lines = book["计算明细 Lines"]
     texts = {c.value: c for c in lines[lines.max_row]}
     assert texts["@SUM(A1)"].data_type == "s" and texts["+1"].data_type == "s"
-    assert not any(c.data_type == "f" for row in lines.iter_rows() for c in row)
+    # formulas only where the renderer puts them: quantity, factor (from Materials) and kgCO2e
+    formulas = {c.column_letter for row in lines.iter_rows() for c in row if c.data_type == "f"}
+    assert formulas == {"E", "H", "K"}
+    assert all(c.data_type != "f" for c in lines[lines.max_row] if c.column_letter not in "EHK")

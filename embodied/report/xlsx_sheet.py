@@ -7,6 +7,9 @@ element rows, and a normal workbook holds a styled cell object for each of its 1
 fits the column widths by walking them all again. A write-only sheet takes its rows once, in order, and
 its column widths before the first row, so each sheet is laid out in a ``Sheet`` (cells in any order,
 as plain values) and written at the end, widths first. The park workbook is written the same way.
+
+A formula of the renderer's own goes in with ``Sheet.live`` and the value it gives; openpyxl writes no
+value for a formula, so ``xlsx_cache`` adds those (``Sheet.cached``) to the saved file.
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ FORMULA_WIDTH = len("=formula cell")  # a formula's width: its text is not what 
 def sheet_name(lang: str, zh: str, en: str) -> str:
     name = {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
     return re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip() or en[:31]
+
+
+def quoted(name: str) -> str:
+    """A sheet's name as a formula refers to it: `'阶段 Stages'!`."""
+    return "'" + name.replace("'", "''") + "'!"
+
+
+def bar_chart(title: str, kind: str = "col", stacked: bool = False) -> BarChart:
+    chart = BarChart()
+    chart.type, chart.title, chart.height, chart.width = kind, title, 8, 16
+    chart.y_axis.title, chart.x_axis.delete, chart.y_axis.delete = "kgCO2e", False, False
+    if stacked:
+        chart.grouping, chart.overlap = "stacked", 100
+    else:
+        chart.legend = None  # one series
+    return chart
 
 
 class Styled(NamedTuple):
@@ -118,6 +137,7 @@ class Sheet:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.rows: dict[int, list[Any]] = {}
+        self.cached: dict[str, float] = {}  # "B5" -> the value of the formula there (``xlsx_cache``)
 
     def put(
         self,
@@ -132,6 +152,13 @@ class Sheet:
         """One value (``_spec``; `live`: a formula of the renderer's own), in `font` if given."""
         spec = _spec(value, fmt, live)
         self.set(row, col, _styled(spec, font) if font else spec)
+
+    def live(self, row: int, col: int, formula: str, cached: float | None, fmt: str | None = None) -> None:
+        """A formula of the renderer's own, with the value it gives (the model's number), written as
+        the cell's cached value after the workbook is saved (``xlsx_cache``)."""
+        self.put(row, col, formula, fmt, live=True)
+        if isinstance(cached, (int, float)) and not isinstance(cached, bool) and math.isfinite(cached):
+            self.cached[f"{get_column_letter(col)}{row}"] = float(cached)
 
     def set(self, row: int, col: int, spec: Any) -> None:
         """A spec as it is (a header's, with its font and fill)."""
