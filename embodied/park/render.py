@@ -205,11 +205,11 @@ def stages_chart(report: ParkReport) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    from embodied.report.charts import COLOURS, short_number, stack_bar, to_svg
+    from embodied.report.charts import short_number, stack_bar, stage_colour, to_svg
     from embodied.report.records import Amount
 
     ok = [b for b in report.buildings if b.ok]
-    colours = {a.key: COLOURS[i % len(COLOURS)] for i, a in enumerate(report.stages)}
+    colours = {a.key: stage_colour(a.key) for a in report.stages}
     names = {a.key: a.label for a in report.stages}
 
     def draw(fig: Figure) -> None:
@@ -232,7 +232,6 @@ def stages_chart(report: ParkReport) -> str:
         if unique:
             handles, labels = list(unique.values()), list(unique.keys())
             ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        fig.subplots_adjust(left=0.25, right=0.7, top=0.95, bottom=max(0.08, 0.5 / (0.35 * len(ok) + 1.2)))
 
     return to_svg(draw, "chart-park-stages", max(1.8, 0.35 * len(ok) + 1.2))
 
