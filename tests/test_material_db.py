@@ -43,7 +43,10 @@ def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
 def test_the_projects_own_sources_carry_this_data_version(db: FactorDB) -> None:
     """An edition naming material_db names this version: a report never shows two data editions."""
     own = {s.id: s.edition for s in db.sources.values() if s.edition and "material_db" in s.edition}
-    assert own == {"embodied_derived": "material_db 2026.12.3", "embodied_assumption": "material_db 2026.12.3"}
+    assert own == {
+        "embodied_derived": "material_db 2026.12.3",
+        "embodied_assumption": "material_db 2026.12.3",
+    }
 
 
 def test_appendix_d_and_e_rows_equal_the_shared_transcription(db: FactorDB) -> None:

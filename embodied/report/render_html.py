@@ -7,13 +7,20 @@ The only markup marked safe is ours: the stylesheet and the SVG matplotlib write
 the text it carries). The PDF (render_pdf) prints this same page with the ``@media print`` rules.
 
 Labels come from templates/labels.yaml, then templates/report/labels.yaml (words only the HTML and
-PDF pages print), picked by the report's language like every other format.
+PDF pages print), picked by the report's language like every other format. Codes and the stages'
+English sentences are put in the report's language by embodied.report.i18n through the filters
+``term`` (a code of a group of templates/terms.yaml), ``terms`` (a ", "-list of codes), ``msg`` (a
+sentence of templates/messages.yaml) and ``name`` (a material name: the tool's own in words);
+``localized`` does the same to the records the shared macros of _table.html print (issues, lines,
+amounts). In zh+en a sentence is its Chinese, then its English on a line of its own: markup of ours
+around text that is escaped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +29,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from embodied.report import charts
-from embodied.report.records import ReportModel, pick
+from embodied.report import charts, i18n
+from embodied.report.records import Amount, Issue, Line, ReportModel, pick
 from embodied.resources import TEMPLATES
 
 PAGE_LABELS = TEMPLATES / "report" / "labels.yaml"
@@ -92,13 +99,92 @@ def text(value: Any) -> Any:
     return "—" if value is None or value == "" else value
 
 
+def _words(value: str, lang: str, of: Callable[[str | None, str], str] | None = None) -> str | Markup:
+    """A stage's sentence (or, `of` i18n.formula, a formula) in `lang`; in zh+en the Chinese, then
+    the English on a line of its own."""
+    first, second = i18n.pair(value, lang, of=of)
+    if second is None:
+        return first
+    return Markup('{}<br><span class="en" lang="en">{}</span>').format(first, second)
+
+
 @pass_context
-def term(context: Context, value: str | None, group: str) -> str:
-    """A key of the model (building type, tier …) in words, or the key itself when there are none."""
-    if value is None:
+def msg(context: Context, value: str | None) -> str | Markup:
+    """A sentence of the stages (a note, a message, a reason) in the report's language; "—" if none."""
+    if value is None or value == "":
         return "—"
-    node = page_labels().get("terms", {}).get(group, {}).get(value)
-    return pick(node, _report(context).lang) if node else value
+    return _words(str(value), _report(context).lang)
+
+
+@pass_context
+def term(context: Context, value: str | None, group: str) -> str | Markup:
+    """A code of the model (IFC class, province, unit, building type …) in words (templates/terms.yaml);
+    a value the group does not know is taken for a sentence (templates/messages.yaml)."""
+    if value is None or value == "":
+        return "—"
+    lang = _report(context).lang
+    if i18n.known(str(value), group):
+        return i18n.term(str(value), group, lang)
+    return _words(str(value), lang)
+
+
+@pass_context
+def bilingual(context: Context, value: str | None) -> str:
+    """A database's "中文 / English" name (a factor's) in the report's language."""
+    return i18n.bilingual(value, _report(context).lang) or "—"
+
+
+@pass_context
+def terms(context: Context, value: str | None, group: str) -> str:
+    """A ", "-separated list of codes ("IfcBeam, IfcColumn") in words."""
+    if value is None or value == "":
+        return "—"
+    lang = _report(context).lang
+    joiner = ", " if lang == "en" else "、"
+    return joiner.join(i18n.term(v, group, lang) for v in str(value).split(", "))
+
+
+def _label(value: str, lang: str, groups: tuple[str, ...] = ("material", "line_label")) -> str:
+    """A name as the model gives it; the tool's own names and line labels in words."""
+    group = next((g for g in groups if value in i18n.terms().get(g, {})), None)
+    return i18n.term(value, group, lang) if group else value
+
+
+@pass_context
+def name(context: Context, value: str | None) -> str:
+    """A material name: the model's as it is, the tool's own ("(rebar estimate: not modelled)") in words."""
+    if value is None or value == "":
+        return "—"
+    return _label(str(value), _report(context).lang, ("material",))
+
+
+@pass_context
+def localized(context: Context, records: Iterable[Any]) -> list[Any]:
+    """Issues, lines or amounts with their codes and sentences in the report's language, for the
+    shared macros of templates/report/_table.html (which print the records' fields as they are)."""
+    lang = _report(context).lang
+    out: list[Any] = []
+    for r in records:
+        if isinstance(r, Issue):
+            kind = i18n.term(r.kind, "issue_kind", lang)
+            r = dataclasses.replace(r, kind=kind, message=_words(r.message, lang))
+        elif isinstance(r, Line):
+            r = dataclasses.replace(
+                r,
+                label=_label(r.label, lang),
+                formula=_words(r.formula, lang, i18n.formula),
+                note=_words(r.note, lang),
+            )
+        elif isinstance(r, Amount) and r.note:
+            r = dataclasses.replace(r, note=_words(r.note, lang))
+        out.append(r)
+    return out
+
+
+@pass_context
+def source_title(context: Context, value: str | None) -> str:
+    """A source's "中文 (English)" title in the report's language."""
+    return i18n.title(value, _report(context).lang)
 
 
 @pass_context
@@ -124,7 +210,19 @@ def page_environment(**filters: Any) -> Environment:
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
     """The jinja2 environment of the report pages."""
-    return page_environment(fmt=fmt, pct=pct, text=text, term=term, verdict=verdict)
+    return page_environment(
+        fmt=fmt,
+        pct=pct,
+        text=text,
+        term=term,
+        terms=terms,
+        msg=msg,
+        name=name,
+        bilingual=bilingual,
+        localized=localized,
+        source_title=source_title,
+        verdict=verdict,
+    )
 
 
 def chart_markup(report: ReportModel) -> dict[str, Markup]:
