@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import ClassVar, get_args, get_type_hints
 
 import pytest
@@ -360,3 +361,31 @@ def test_chinese_pdf_prints_the_words(
         assert shown in text, shown
     for code in ("MILLIMETRE", "unmatched_material", "nodensityinthemodel"):
         assert code not in text, code
+
+
+def test_chinese_workbook_has_no_code_and_no_english(sample_calculation: Calculation, tmp_path: Path) -> None:
+    """The zh workbook: the columns that carry codes and the stages' sentences (element class,
+    quantity source, notes; issue kinds and messages; settings) read in Chinese, as the pages do."""
+    import openpyxl
+
+    from embodied.report import render_xlsx
+
+    report = report_model(sample_calculation, "zh")
+    path = tmp_path / "zh.xlsx"
+    render_xlsx.render(report, path)
+    book = openpyxl.load_workbook(path)
+    chunks: list[str] = []
+    elements = book["构件"]
+    heads = [c.value for c in elements[1]]
+    for column in ("IFC 类", "工程量来源", "注"):
+        if column in heads:
+            index = heads.index(column)
+            chunks += [
+                str(row[index]) for row in elements.iter_rows(min_row=2, values_only=True) if row[index]
+            ]
+    issues = book["问题"]
+    chunks += [str(v) for row in issues.iter_rows(min_row=2, values_only=True) for v in row[:3] if v]
+    found = untranslated([QUOTED.sub(NAME, c) for c in chunks])
+    assert len(chunks) > 40 and not found, f"{len(found)} untranslated in the zh workbook:\n" + "\n".join(
+        found[:40]
+    )

@@ -19,6 +19,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from embodied.report.i18n import term
+from embodied.report.localize import localized
 from embodied.report.model import ELEMENT_KEYS
 from embodied.report.records import ReportModel
 from embodied.report.xlsx_cache import add_cached_values
@@ -43,6 +45,7 @@ SHEETS = (
 
 def render(report: ReportModel, path: Path) -> None:
     """Write the workbook of `report` to `path` (one file; the caller moves it into place)."""
+    report = localized(report)  # codes and the stages' sentences in the report's language
     wb = Workbook(write_only=True)
     wb.properties.title = report.title[:255]
     wb.properties.creator = f"embodied {report.fingerprint.tool_version}"
@@ -141,12 +144,12 @@ def _issues(ws: Sheet, r: ReportModel) -> None:
     for cat, issues in (("defects", r.defects), ("assumptions", r.assumptions), ("issues", r.issues)):
         rows += [[word(r, cat), i.kind, i.message, i.global_id] for i in issues]
     excluded = word(r, "excluded")
-    rows += [[excluded, "excluded", e.reason, None, None, e.ifc_class, e.count] for e in r.excluded]
+    rows += [[excluded, excluded, e.reason, None, None, e.ifc_class, e.count] for e in r.excluded]
     for u in r.unmatched:
         vol, mass = u.volume_m3, u.mass_kg
         note = nd(r, {word(r, "volume_m3"): vol, word(r, "mass_kg"): mass}) or None
         suggestions, unmatched = "; ".join(u.suggestions), word(r, "unmatched")
-        row = [unmatched, "unmatched", unmatched, None, u.material, u.ifc_classes]
+        row = [unmatched, unmatched, unmatched, None, u.material, u.ifc_classes]
         rows.append([*row, u.elements, vol, mass, suggestions, note])
     ws.table(heads, rows, [None] * 6 + ["0", QTY, KG])
 
@@ -165,7 +168,7 @@ def _settings(ws: Sheet, r: ReportModel) -> None:
     row = section(ws, row + 1, word(r, "switches"))
     for s in r.switches:
         note = "; ".join(p for p in (s.note, f"effect_kgco2e: {s.effect_kgco2e}") if p)
-        row = kv(ws, row, r, s.switch, s.value, note=note)
+        row = kv(ws, row, r, term(s.switch, "switch", r.lang), s.value, note=note)
     if not r.switches:
         row = kv(ws, row, r, "—", "—")
     row = section(ws, row + 1, word(r, "grid_factor"))
