@@ -33,7 +33,14 @@ ARTEFACTS = REPO / "build" / "test-artifacts" / "report-pages"
 # the @page margins of templates/report/report.css, in mm
 TOP_MM, RIGHT_MM, BOTTOM_MM, LEFT_MM = 20.0, 15.0, 18.0, 15.0
 MIN_FILL = 0.25  # of a page's body, every page but the last
-PAGES = {"sample": range(10, 27), "long_names": range(18, 41)}  # expected page counts
+# expected page counts: the sample in its three editions (zh+en, zh, en), the long names bilingual
+PAGES = {
+    "sample": range(10, 27),
+    "sample_zh": range(8, 27),
+    "sample_en": range(8, 27),
+    "long_names": range(18, 41),
+}
+LANG = {"sample_zh": "zh", "sample_en": "en"}
 
 
 def require(found: bool, what: str) -> None:
@@ -66,13 +73,14 @@ def rendered(
     sample_calculation: Calculation,
     long_names_calculation: Calculation,
 ) -> Rendered:
-    """The model's bilingual PDF, its words per page and its pages as PNGs, kept as artefacts."""
+    """The model's PDF (the sample in each edition), its words per page and its pages as PNGs, kept as
+    artefacts."""
     require(render_pdf.cjk_font_available(), "a CJK font (fc-list :lang=zh)")
     tools = all(shutil.which(t) for t in ("pdftotext", "pdftoppm"))
     require(tools, "pdftotext and pdftoppm (poppler-utils)")
     name: str = request.param
-    calc = sample_calculation if name == "sample" else long_names_calculation
-    report = report_model(calc, "zh+en")
+    calc = long_names_calculation if name == "long_names" else sample_calculation
+    report = report_model(calc, LANG.get(name, "zh+en"))
     folder = ARTEFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     pdf = folder / "report.pdf"
