@@ -495,3 +495,12 @@ def add_group(model: Any, name: str, products: Sequence[Any]) -> Any:
     group = group_api.add_group(model, name=name)
     group_api.assign_group(model, products=list(products), group=group)
     return group
+
+
+def c30_column(path: Path, seed: str) -> Path:
+    """The tests' hand-checkable model: one C30 column KZ1, 0.4 × 0.5 × 3.0 m = 0.6 m³ at 2400 kg/m³
+    (1440 kg), saved at `path`."""
+    model = new_model("IFC4", "METRE")
+    material(model, "C30混凝土", density=2400.0)
+    add_box(model, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
+    return save(model, path, seed=seed)

@@ -17,10 +17,7 @@ from embodied.cli import main
 @pytest.fixture(scope="module")
 def column(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One C30 column 0.4 × 0.5 × 3.0 m = 0.6 m³."""
-    m = modelkit.new_model("IFC4", "METRE")
-    modelkit.material(m, "C30混凝土", density=2400.0)
-    modelkit.add_box(m, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
-    return modelkit.save(m, tmp_path_factory.mktemp("output") / "column.ifc", seed="output")
+    return modelkit.c30_column(tmp_path_factory.mktemp("output") / "column.ifc", seed="output")
 
 
 def test_a_folder_takes_the_table_named_by_model_and_command(column: Path, tmp_path: Path) -> None:

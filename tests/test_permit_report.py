@@ -81,11 +81,8 @@ def test_a_bad_project_key_is_one_error_with_file_and_line(tmp_path: Path, line:
 def column(tmp_path_factory: pytest.TempPathFactory) -> ReportModel:
     """One C30 column 0.4 × 0.5 × 3.0 m = 0.6 m³ (1440 kg), embodied.toml beside it."""
     folder = tmp_path_factory.mktemp("permit")
-    m = modelkit.new_model("IFC4", "METRE")
-    modelkit.material(m, "C30混凝土", density=2400.0)
-    modelkit.add_box(m, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
     write(folder, CONFIG)
-    path = modelkit.save(m, folder / "column.ifc", seed="permit")
+    path = modelkit.c30_column(folder / "column.ifc", seed="permit")
     from embodied.pipeline import MatchOptions
 
     return run_report(path, match_options=MatchOptions(rebar_estimate=False), lang="zh+en")
@@ -145,10 +142,7 @@ def test_cover_and_conclusion_in_the_page(column: ReportModel, tmp_path: Path) -
 
 def test_nothing_is_invented_without_a_project_section(tmp_path: Path) -> None:
     """No [project]: every sign-off field is None in the model and a dash on the cover."""
-    m = modelkit.new_model("IFC4", "METRE")
-    modelkit.material(m, "C30混凝土", density=2400.0)
-    modelkit.add_box(m, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
-    report = run_report(modelkit.save(m, tmp_path / "bare.ifc", seed="bare"), lang="en")
+    report = run_report(modelkit.c30_column(tmp_path / "bare.ifc", seed="bare"), lang="en")
     assert report.signoff == SignOff()
     path = tmp_path / "bare.html"
     render_html.render(report, path)

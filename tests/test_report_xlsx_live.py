@@ -209,10 +209,7 @@ def test_c30_runs_from_its_factor_to_the_materials_row(sample: Any) -> None:
 @pytest.fixture(scope="module")
 def column(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One C30 column KZ1, 0.4 × 0.5 × 3.0 m = 0.6 m³ at 2400 kg/m³."""
-    m = mk.new_model("IFC4", "METRE")
-    mk.material(m, "C30混凝土", density=2400.0)
-    mk.add_box(m, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
-    return mk.save(m, tmp_path_factory.mktemp("column") / "c.ifc", seed="x")
+    return mk.c30_column(tmp_path_factory.mktemp("column") / "c.ifc", seed="x")
 
 
 def test_doubling_the_c30_factor_moves_production_and_the_total(column: Path, tmp_path: Path) -> None:

@@ -56,10 +56,7 @@ def test_the_schema_refuses_what_is_not_the_contract(validator: jsonschema.Draft
 @pytest.fixture(scope="module")
 def column(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One C30 column 0.4 × 0.5 × 3.0 m = 0.6 m³."""
-    m = modelkit.new_model("IFC4", "METRE")
-    modelkit.material(m, "C30混凝土", density=2400.0)
-    modelkit.add_box(m, "IfcColumn", "C30混凝土", size=(0.4, 0.5, 3.0), name="KZ1")
-    return modelkit.save(m, tmp_path_factory.mktemp("schema") / "column.ifc", seed="schema")
+    return modelkit.c30_column(tmp_path_factory.mktemp("schema") / "column.ifc", seed="schema")
 
 
 def test_calculate_and_report_write_the_same_document(
