@@ -14,6 +14,7 @@ from embodied.cache import TakeoffCache, default_cache
 from embodied.errors import InputError
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
+from embodied.lifecycle.uncertainty import Uncertainty, uncertainty
 from embodied.matching.core import MatchOptions
 from embodied.matching.mapping import UserMapping
 from embodied.matching.mapping import read as read_mapping
@@ -39,6 +40,7 @@ class Calculation:
     database: FactorDB
     mapping_sha256: str | None = None
     plausibility: Plausibility | None = None
+    uncertainty: Uncertainty | None = None  # the total's P10-P90 from the inputs' data-quality ranges
 
 
 def run_takeoff(
@@ -134,7 +136,8 @@ def run_calculate(
         confirmations=confirmations(settings),
     )
     mapping_sha = hashlib.sha256(mapping_path.read_bytes()).hexdigest() if mapping_path is not None else None
-    return Calculation(matched, result, settings, db, mapping_sha, found)
+    spread = uncertainty(matched, result, db)
+    return Calculation(matched, result, settings, db, mapping_sha, found, spread)
 
 
 def _check_confirmations(settings: ProjectSettings, mapping: UserMapping | None) -> None:
@@ -211,6 +214,7 @@ def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
         lang=lang,
         mapping_sha256=calc.mapping_sha256,
         plausibility=calc.plausibility,
+        uncertainty=calc.uncertainty,
     )
 
 

@@ -36,7 +36,7 @@ def test_shipped_database_checks_clean() -> None:
 def test_default_root_is_the_repository_material_db(db: FactorDB) -> None:
     """DEFAULT_ROOT resolves to <repo>/material_db and the data version is the descriptor's."""
     assert DEFAULT_ROOT == REPO / "material_db"
-    assert db.version == "2026.12.3"
+    assert db.version == "2026.12.4"
     assert db.packs == ()
 
 
@@ -44,8 +44,8 @@ def test_the_projects_own_sources_carry_this_data_version(db: FactorDB) -> None:
     """An edition naming material_db names this version: a report never shows two data editions."""
     own = {s.id: s.edition for s in db.sources.values() if s.edition and "material_db" in s.edition}
     assert own == {
-        "embodied_derived": "material_db 2026.12.3",
-        "embodied_assumption": "material_db 2026.12.3",
+        "embodied_derived": "material_db 2026.12.4",
+        "embodied_assumption": "material_db 2026.12.4",
     }
 
 

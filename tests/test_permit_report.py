@@ -11,7 +11,7 @@ import modelkit
 import pytest
 
 from embodied.errors import ConfigError
-from embodied.pipeline import run_report
+from embodied.pipeline import MatchOptions, run_report
 from embodied.project import SignOff, load_settings
 from embodied.report import render_html
 from embodied.report.records import ReportModel
@@ -78,14 +78,16 @@ def test_a_bad_project_key_is_one_error_with_file_and_line(tmp_path: Path, line:
 
 
 @pytest.fixture(scope="module")
-def column(tmp_path_factory: pytest.TempPathFactory) -> ReportModel:
+def column_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One C30 column 0.4 × 0.5 × 3.0 m = 0.6 m³ (1440 kg), embodied.toml beside it."""
     folder = tmp_path_factory.mktemp("permit")
     write(folder, CONFIG)
-    path = modelkit.c30_column(folder / "column.ifc", seed="permit")
-    from embodied.pipeline import MatchOptions
+    return modelkit.c30_column(folder / "column.ifc", seed="permit")
 
-    return run_report(path, match_options=MatchOptions(rebar_estimate=False), lang="zh+en")
+
+@pytest.fixture(scope="module")
+def column(column_file: Path) -> ReportModel:
+    return run_report(column_file, match_options=MatchOptions(rebar_estimate=False), lang="zh+en")
 
 
 def test_the_headline_figures_by_hand(column: ReportModel) -> None:
@@ -150,3 +152,17 @@ def test_nothing_is_invented_without_a_project_section(tmp_path: Path) -> None:
     cover = html[html.index('class="data signoff"') : html.index('class="seal"')]
     # 4 facts + 4 names: a dash each; 4 signature cells left to sign
     assert cover.count("<td") == 12 and cover.count(">—<") == 8
+
+
+def test_the_report_carries_the_uncertainty_range(column: ReportModel, column_file: Path) -> None:
+    """The JSON's `uncertainty` has p10, p50, p90 (kgCO2e of the total) and drivers; the central value
+    is the total, the grid factor (265 300 of 265 484 kgCO2e) drives the spread most; the same inputs
+    give the same range (tests/test_uncertainty.py checks a case by hand)."""
+    from embodied.report.render_json import document
+
+    doc = document(column)["uncertainty"]
+    assert {"p10", "p50", "p90", "drivers"} <= doc.keys()
+    assert doc["p10"] < doc["p50"] < doc["p90"] and doc["central"] == pytest.approx(265_484.43, abs=0.1)
+    assert doc["drivers"][0]["input"].startswith("factor mee_nbs:grid_2023:national")
+    again = run_report(column_file, match_options=MatchOptions(rebar_estimate=False)).uncertainty
+    assert again is not None and (again.p10, again.p90) == (doc["p10"], doc["p90"])

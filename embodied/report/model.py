@@ -18,6 +18,7 @@ import yaml
 
 from embodied.factors import FactorDB
 from embodied.lifecycle import ImpactLine, LifecycleResult
+from embodied.lifecycle.uncertainty import Uncertainty
 from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings
 from embodied.records import MODULE_STAGE, MatchResult, Module, ProblemKind, Stage
@@ -39,7 +40,7 @@ from embodied.report.records import (
 from embodied.report.sections import TOP, rounded, share
 from embodied.resources import TEMPLATES
 
-SCHEMA_VERSION = "1.2"  # of the JSON document: schemas/report.schema.json
+SCHEMA_VERSION = "1.3"  # of the JSON document: schemas/report.schema.json
 LABELS_FILE = TEMPLATES / "labels.yaml"
 ELEMENT_KEYS = tuple(f.name for f in dataclasses.fields(ElementRow))
 
@@ -60,6 +61,7 @@ def build(
     mapping_sha256: str | None = None,
     labels: Mapping[str, Any] | None = None,
     plausibility: Plausibility | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> ReportModel:
     """The report model of one calculation (pure: reads only the labels file)."""
     labels = labels if labels is not None else load_labels()
@@ -162,6 +164,7 @@ def build(
             rounded(life.embodied_kgco2e / area, 4) if life.embodied_kgco2e is not None and area else None
         ),
         assumption_effects=sections.assumption_effects(life, total),
+        uncertainty=sections.spread(uncertainty),
     )
 
 

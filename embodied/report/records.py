@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from embodied.lifecycle import DefaultUsed, GridFactor, SwitchEffect, TierCheck
+from embodied.lifecycle.uncertainty import Driver, Uncertainty
 from embodied.project import SignOff
 from embodied.records import Excluded, Module, Stage
 
@@ -326,6 +327,7 @@ class ReportModel:
     )  # the project file's [project]: client, designer, who signs, the date
     embodied_kgco2e_per_m2: float | None = None  # production + transport + construction + demolition
     assumption_effects: tuple[AssumptionEffect, ...] = ()  # largest first
+    uncertainty: Uncertainty | None = None  # P10-P50-P90 of the total and its five drivers
 
     def label(self, *path: str) -> str:
         """The label at `path` in labels.yaml, in the report's language(s)."""
@@ -362,6 +364,7 @@ __all__ = [
     "Coverage",
     "DefaultGrade",
     "DefaultUsed",
+    "Driver",
     "ElementRow",
     "Excluded",
     "Finding",
@@ -383,6 +386,7 @@ __all__ = [
     "Standard",
     "SwitchEffect",
     "TierCheck",
+    "Uncertainty",
     "Unmatched",
     "pick",
 ]

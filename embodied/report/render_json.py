@@ -44,6 +44,7 @@ def document(report: ReportModel) -> dict[str, Any]:
         "embodied_kgco2e_per_m2": data["embodied_kgco2e_per_m2"],
         "signoff": data["signoff"],
         "assumption_effects": data["assumption_effects"],
+        "uncertainty": data["uncertainty"],
         "stages": data["stages"],
         "modules": data["modules"],
         "materials": data["materials"],

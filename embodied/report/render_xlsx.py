@@ -19,7 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from embodied.report.i18n import term
+from embodied.report.i18n import message, term
 from embodied.report.localize import localized
 from embodied.report.model import ELEMENT_KEYS
 from embodied.report.records import ReportModel
@@ -101,6 +101,16 @@ def _summary(ws: Sheet, book: Book) -> None:
     row = kv(ws, row, r, word(r, "mass_matched"), cov.matched_mass_kg, "kg", fmt=KG)
     row = kv(ws, row, r, word(r, "mass_total"), cov.total_mass_kg, "kg", fmt=KG)
     row = kv(ws, row, r, word(r, "unknown_mass"), ", ".join(cov.unknown_mass) or "—")
+    u = r.uncertainty
+    if u is not None:
+        row = section(ws, row + 1, word(r, "uncertainty"))
+        how = f"{u.ranges_file}; seed {u.seed}, {u.draws}"
+        for key, value in (("P10", u.p10), ("P50", u.p50), ("P90", u.p90)):
+            row = kv(ws, row, r, key, value, "kgCO2e", fmt=KG, note=how)
+        for d in u.drivers:
+            row = kv(
+                ws, row, r, message(d.input, r.lang), d.share, "", fmt=SHARE, note=f"{d.level}, GSD {d.gsd}"
+            )
     ws.put(row + 1, 4, word(r, "draft_notice"), font=NOTE_FONT)
     row = section(ws, row + 1, word(r, "tier"))
     yes_no: dict[Any, str] = {True: word(r, "yes"), False: word(r, "no")}

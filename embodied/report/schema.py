@@ -126,6 +126,7 @@ def document_schema() -> Schema:
         "embodied_kgco2e_per_m2": NUMBER_OR_NULL,
         "signoff": field("signoff"),
         "assumption_effects": field("assumption_effects"),
+        "uncertainty": field("uncertainty"),
         "stages": field("stages"),
         "modules": field("modules"),
         "materials": field("materials"),

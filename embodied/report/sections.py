@@ -15,6 +15,7 @@ from typing import Any
 from embodied import __version__
 from embodied.factors import FactorDB
 from embodied.lifecycle import ImpactLine, LifecycleResult
+from embodied.lifecycle.uncertainty import Uncertainty
 from embodied.plausibility import Plausibility
 from embodied.project import ProjectSettings
 from embodied.records import MODULE_STAGE, MatchResult, MaterialMatch, Problem, ProblemKind, VolumeOrigin
@@ -275,3 +276,29 @@ def _reason(note: str) -> str:
     if rest and not any(c.isdigit() for c in rest):
         return f"{head} ({rest}".split(";")[0].strip()
     return head.split(";")[0].strip() or "assumption"
+
+
+def spread(found: Uncertainty | None) -> Uncertainty | None:
+    """The uncertainty as the report shows it: kgCO2e to 0.1, intensities to 0.01, shares to 1e-4."""
+    if found is None:
+        return None
+    return dataclasses.replace(
+        found,
+        p10=rounded(found.p10, 1),
+        p50=rounded(found.p50, 1),
+        p90=rounded(found.p90, 1),
+        central=rounded(found.central, 1),
+        intensity_p10=rounded(found.intensity_p10, 2),
+        intensity_p50=rounded(found.intensity_p50, 2),
+        intensity_p90=rounded(found.intensity_p90, 2),
+        drivers=tuple(
+            dataclasses.replace(
+                d,
+                kgco2e=round(d.kgco2e, 1),
+                spread_kgco2e=round(d.spread_kgco2e, 1),
+                alone_kgco2e=round(d.alone_kgco2e, 1),
+                share=round(d.share, 4),
+            )
+            for d in found.drivers
+        ),
+    )

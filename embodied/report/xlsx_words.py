@@ -48,6 +48,7 @@ line_factor|因子（kgCO2e/单位，见计算式）|Factor (kgCO2e per unit, se
 multiplier|乘数（距离 km、年限 a）|Multiplier (distance km, years a)
 multiplier_unit|乘数单位|Multiplier unit
 line_key|计算明细键 (material_index)|Lines key (material_index) ; sheet_note|表内说明|Workbook note
+uncertainty|不确定性范围（P10–P90）|Uncertainty range (P10–P90)
 """
 WORDS: dict[str, tuple[str, str]] = {
     key.strip(): (zh.strip(), en.strip())
