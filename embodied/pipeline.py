@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embodied import factors, lifecycle, matching, plausibility, reading, takeoff
+from embodied import factors, lifecycle, matching, plausibility, reading, takeoff, writeback
 from embodied.cache import TakeoffCache, default_cache
 from embodied.errors import InputError
 from embodied.factors import FactorDB
@@ -179,11 +179,16 @@ def run_report(
     on_progress: Progress | None = None,
     cache: TakeoffCache | None = None,
     lang: str = "zh+en",
+    write_ifc: Path | None = None,
 ) -> ReportModel:
     """Every step: take off, match, calculate, check plausibility, and build the report model that
-    every format renders (``write_report`` writes them)."""
+    every format renders (``write_report`` writes them). With `write_ifc`, a copy of the model with
+    each element's carbon in an ``Embodied_Carbon`` property set is written there (embodied.writeback;
+    the model itself is never changed); a path that cannot be written fails before any work."""
     if lang not in LANGS:
         raise InputError(f"--lang: unknown language {lang!r}", hint="use " + ", ".join(LANGS))
+    if write_ifc is not None:
+        writeback.check_out_path(Path(model_path), write_ifc)
     calc = run_calculate(
         model_path,
         options,
@@ -195,7 +200,10 @@ def run_report(
         on_progress=on_progress,
         cache=cache,
     )
-    return report_model(calc, lang)
+    built = report_model(calc, lang)
+    if write_ifc is not None:
+        writeback.write_back(calc, built, write_ifc)
+    return built
 
 
 def write_report(report: ReportModel, outdir: Path, stem: str, formats: Sequence[str]) -> list[Path]:

@@ -64,9 +64,12 @@ class ReportArgs:
     lang: str
     strict: bool
     run: RunOptions
+    write_ifc: Path | None = None
 
 
-def _report_model(model: Path, run: RunOptions, lang: str) -> tuple[ReportModel, TakeoffCache | None]:
+def _report_model(
+    model: Path, run: RunOptions, lang: str, write_ifc: Path | None = None
+) -> tuple[ReportModel, TakeoffCache | None]:
     cache = run.cache()
     with progress(not run.quiet) as on_progress:
         built = pipeline.run_report(
@@ -80,6 +83,7 @@ def _report_model(model: Path, run: RunOptions, lang: str) -> tuple[ReportModel,
             on_progress=on_progress,
             cache=cache,
             lang=lang,
+            write_ifc=write_ifc,
         )
     return built, cache
 
@@ -144,6 +148,14 @@ def report(
             "implausible finding is not confirmed.",
         ),
     ] = False,
+    write_ifc: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-ifc",
+            help="Also write a copy of the model with each element's carbon in an Embodied_Carbon "
+            "property set (.ifc or .ifczip; never the model itself).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     mapping: MappingOpt = None,
     pack: PackOpt = None,
@@ -159,7 +171,7 @@ def report(
     """The permit report: JSON, Excel, HTML and PDF (bilingual), fingerprinted, from one report model."""
     run = options_of(locals())
     folder = guarded(lambda: output_folder(out, outdir))
-    run_report(ReportArgs(model, folder, formats, lang, strict, run))
+    run_report(ReportArgs(model, folder, formats, lang, strict, run, write_ifc))
 
 
 def run_report(args: ReportArgs) -> None:
@@ -167,7 +179,7 @@ def run_report(args: ReportArgs) -> None:
 
     def action() -> tuple[ReportModel, TakeoffCache | None, list[Path], list[str]]:
         chosen = report_stage.parse_formats(args.formats)
-        built, cache = _report_model(args.model, run, args.lang)
+        built, cache = _report_model(args.model, run, args.lang, args.write_ifc)
         warnings: list[str] = []
         if "pdf" in chosen:
             from embodied.report.render_pdf import pdf_warnings
@@ -180,7 +192,7 @@ def run_report(args: ReportArgs) -> None:
     if not run.quiet:
         print_summary(built)
         say_cached(cache)
-        for path in written:
+        for path in (*written, *([args.write_ifc] if args.write_ifc else [])):
             say(f"  written: {path}")
     for warning in warnings:
         say(f"embodied: warning: {warning}")
