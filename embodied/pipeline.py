@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from embodied import factors, lifecycle, matching, plausibility, reading, takeoff, writeback
 from embodied.cache import TakeoffCache, default_cache
+from embodied.check import Readiness, check_model
 from embodied.errors import InputError
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
@@ -41,6 +42,7 @@ class Calculation:
     mapping_sha256: str | None = None
     plausibility: Plausibility | None = None
     uncertainty: Uncertainty | None = None  # the total's P10-P90 from the inputs' data-quality ranges
+    readiness: Readiness | None = None  # the model checked against the readiness IDS (report only)
 
 
 def run_takeoff(
@@ -200,10 +202,16 @@ def run_report(
         on_progress=on_progress,
         cache=cache,
     )
-    built = report_model(calc, lang)
+    built = report_model(replace(calc, readiness=run_check(Path(model_path))), lang)
     if write_ifc is not None:
         writeback.write_back(calc, built, write_ifc)
     return built
+
+
+def run_check(model_path: Path | str, ids: Path | None = None) -> Readiness:
+    """The model against the readiness IDS (the shipped one, or `ids`) and the checks IDS cannot
+    state: what a good take-off needs, which elements fail, and the readiness score."""
+    return check_model(Path(model_path), ids)
 
 
 def write_report(report: ReportModel, outdir: Path, stem: str, formats: Sequence[str]) -> list[Path]:
@@ -223,6 +231,7 @@ def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
         mapping_sha256=calc.mapping_sha256,
         plausibility=calc.plausibility,
         uncertainty=calc.uncertainty,
+        readiness=calc.readiness,
     )
 
 
@@ -231,6 +240,7 @@ __all__ = [
     "Calculation",
     "MatchOptions",
     "MatchResult",
+    "Readiness",
     "ReportModel",
     "TakeoffCache",
     "TakeoffOptions",
@@ -240,6 +250,7 @@ __all__ = [
     "default_cache",
     "report_model",
     "run_calculate",
+    "run_check",
     "run_match",
     "run_report",
     "run_takeoff",

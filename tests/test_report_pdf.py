@@ -76,12 +76,12 @@ def test_a4_page_numbers_and_contents(pdf: Path) -> None:
     assert "盖章处/Seal" in compact(first)  # the cover, with its sign-off block, is a page of its own
     # the table of contents (page 2) gives each chapter's page: "1  项目概况 / Project overview ..... 2"
     contents = reader.pages[1].extract_text()
-    listed = {int(no): int(page) for no, page in re.findall(r"(?m)^(\d)\s.*?\.{3,}\s*(\d+)\s*$", contents)}
-    assert sorted(listed) == list(range(1, 10)), contents
-    assert [listed[no] for no in range(1, 10)] == sorted(listed.values())  # in page order
-    overview, appendix = listed[1] - 1, listed[9] - 1
+    listed = {int(no): int(page) for no, page in re.findall(r"(?m)^(\d+)\s.*?\.{3,}\s*(\d+)\s*$", contents)}
+    assert sorted(listed) == list(range(1, 11)), contents
+    assert [listed[no] for no in range(1, 11)] == sorted(listed.values())  # in page order
+    overview, appendix = listed[1] - 1, listed[10] - 1
     assert "1项目概况/Projectoverview" in compact(reader.pages[overview].extract_text())
-    assert "9附录" in compact(reader.pages[appendix].extract_text())
+    assert "10附录" in compact(reader.pages[appendix].extract_text())
 
 
 def test_first_page_renders_to_png(pdf: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from embodied import __version__
-from embodied.cli import calc, park, tables
+from embodied.cli import calc, check, park, tables
 from embodied.cli.common import state
 from embodied.cli.db import db_app
 
@@ -48,6 +48,7 @@ app.command("match")(tables.match)
 app.command("calculate")(calc.calculate)
 app.command("report")(calc.report)
 app.command("park")(park.park)
+app.command("check")(check.check)
 app.add_typer(db_app, name="db")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from embodied.check import Readiness
 from embodied.factors import FactorDB
 from embodied.lifecycle import ImpactLine, LifecycleResult
 from embodied.lifecycle.uncertainty import Uncertainty
@@ -29,6 +30,7 @@ from embodied.report.records import (
     Hotspot,
     Line,
     MaterialRow,
+    ModelReadiness,
     OperationInputs,
     Place,
     Project,
@@ -40,7 +42,7 @@ from embodied.report.records import (
 from embodied.report.sections import TOP, rounded, share
 from embodied.resources import TEMPLATES
 
-SCHEMA_VERSION = "1.3"  # of the JSON document: schemas/report.schema.json
+SCHEMA_VERSION = "1.4"  # of the JSON document: schemas/report.schema.json
 LABELS_FILE = TEMPLATES / "labels.yaml"
 ELEMENT_KEYS = tuple(f.name for f in dataclasses.fields(ElementRow))
 
@@ -62,6 +64,7 @@ def build(
     labels: Mapping[str, Any] | None = None,
     plausibility: Plausibility | None = None,
     uncertainty: Uncertainty | None = None,
+    readiness: Readiness | None = None,
 ) -> ReportModel:
     """The report model of one calculation (pure: reads only the labels file)."""
     labels = labels if labels is not None else load_labels()
@@ -165,6 +168,11 @@ def build(
         ),
         assumption_effects=sections.assumption_effects(life, total),
         uncertainty=sections.spread(uncertainty),
+        readiness=(
+            ModelReadiness(round(readiness.score, 4), Path(readiness.ids).name, readiness.requirements)
+            if readiness is not None
+            else None
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from embodied.check import Requirement
 from embodied.lifecycle import DefaultUsed, GridFactor, SwitchEffect, TierCheck
 from embodied.lifecycle.uncertainty import Driver, Uncertainty
 from embodied.project import SignOff
@@ -167,6 +168,16 @@ class AssumptionEffect:
     share: float | None  # of the total in scope
     lines: int
     example: str  # one line's full note, for the reader to see what is meant
+
+
+@dataclass(frozen=True, slots=True)
+class ModelReadiness:
+    """What a good take-off needs and whether the model has it (`embodied check`): the readiness
+    score (applicable element checks passed / applicable) and each requirement with its failures."""
+
+    score: float
+    ids_file: str  # the IDS file the requirements come from (the shipped one, or the user's)
+    requirements: tuple[Requirement, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +339,7 @@ class ReportModel:
     embodied_kgco2e_per_m2: float | None = None  # production + transport + construction + demolition
     assumption_effects: tuple[AssumptionEffect, ...] = ()  # largest first
     uncertainty: Uncertainty | None = None  # P10-P50-P90 of the total and its five drivers
+    readiness: ModelReadiness | None = None  # the model checked before the calculation
 
     def label(self, *path: str) -> str:
         """The label at `path` in labels.yaml, in the report's language(s)."""
@@ -375,11 +387,13 @@ __all__ = [
     "Line",
     "MaterialRow",
     "MaterialVolume",
+    "ModelReadiness",
     "ModuleKey",
     "OperationInputs",
     "Place",
     "PlausibilitySummary",
     "ReportModel",
+    "Requirement",
     "SignOff",
     "SourceRow",
     "StageKey",

@@ -39,6 +39,7 @@ STYLESHEET = TEMPLATES / "report" / "report.css"
 CHAPTERS = (
     ("overview", "overview"),
     ("basis", "basis"),
+    ("readiness", "readiness"),
     ("boundary", "boundary"),
     ("materials", "materials"),
     ("construction_demolition", "construction"),
@@ -268,6 +269,7 @@ def html(report: ReportModel, *, for_print: bool = False, notices: Sequence[str]
             charts=chart_markup(report),
             chapters=tuple({"key": key, "title": lb("chapters", heading)} for key, heading in CHAPTERS),
             element_rows=PRINT_ELEMENT_ROWS if for_print else len(report.elements),
+            readiness_names=frozenset(report.labels.get("readiness", {})),  # the shipped IDS's, in words
             html_lang="en" if report.lang == "en" else "zh-CN",
         )
     )

@@ -45,6 +45,7 @@ def document(report: ReportModel) -> dict[str, Any]:
         "signoff": data["signoff"],
         "assumption_effects": data["assumption_effects"],
         "uncertainty": data["uncertainty"],
+        "readiness": data["readiness"],
         "stages": data["stages"],
         "modules": data["modules"],
         "materials": data["materials"],

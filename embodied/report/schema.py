@@ -127,6 +127,7 @@ def document_schema() -> Schema:
         "signoff": field("signoff"),
         "assumption_effects": field("assumption_effects"),
         "uncertainty": field("uncertainty"),
+        "readiness": field("readiness"),
         "stages": field("stages"),
         "modules": field("modules"),
         "materials": field("materials"),
