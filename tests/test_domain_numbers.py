@@ -27,6 +27,8 @@ NOT_DOMAIN = {
     ("embodied/park/render.py", 0.95): "chart layout",
     ("embodied/takeoff/geometry.py", 0.5): "seconds a geometry batch waits",
     ("embodied/takeoff/area.py", 0.5): "spaces must cover half the slab area to be used (take-off heuristic)",
+    ("embodied/compare/render.py", 0.5): "chart layout (headroom above a zoomed waterfall)",
+    ("embodied/compare/render.py", 40): "rows of the largest causes shown on the page",
 }
 
 

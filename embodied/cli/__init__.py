@@ -2,7 +2,8 @@
 prints what the pipeline's records say. ``main(argv)`` runs it as a function.
 
 ``common``: errors to exit codes, talk, progress, option types, `-o/--output`;
-``tables``: `takeoff`, `match`; ``calc``: `calculate`, `report`; ``park``: `park`; ``db``: `db …`.
+``tables``: `takeoff`, `match`; ``calc``: `calculate`, `report`; ``check``: `check`; ``compare``:
+`compare`; ``park``: `park`; ``db``: `db …`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from embodied import __version__
-from embodied.cli import calc, check, park, tables
+from embodied.cli import calc, check, compare, park, tables
 from embodied.cli.common import state
 from embodied.cli.db import db_app
 
@@ -49,6 +50,7 @@ app.command("calculate")(calc.calculate)
 app.command("report")(calc.report)
 app.command("park")(park.park)
 app.command("check")(check.check)
+app.command("compare")(compare.compare)
 app.add_typer(db_app, name="db")
 
 
