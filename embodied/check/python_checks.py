@@ -127,7 +127,7 @@ def _requirement(
     name: str, description: str, elements: Iterable[Any], fails: Callable[[Any], bool]
 ) -> Requirement:
     applicable = list(elements)
-    failed = sorted({str(e.GlobalId) for e in applicable if fails(e)})
+    failed = sorted({str(e.GlobalId) for e in applicable if _safely(fails, e, failed=True)})
     return Requirement(
         name=name,
         description=description,
@@ -136,6 +136,15 @@ def _requirement(
         failed_global_ids=tuple(failed),
         source="python",
     )
+
+
+def _safely(test: Callable[[Any], bool], element: Any, *, failed: bool) -> bool:
+    """`test(element)`, or `failed` when the element cannot be read (a damaged model: a dangling
+    reference, a material set without its materials): such an element fails the requirement."""
+    try:
+        return test(element)
+    except (AttributeError, RuntimeError, TypeError, ValueError, IndexError):
+        return failed
 
 
 def run_python_checks(file: Any) -> tuple[Requirement, ...]:
@@ -161,7 +170,7 @@ def run_python_checks(file: Any) -> tuple[Requirement, ...]:
             "material-names",
             "Every material of a load-bearing element has a name, not empty and not '*': a nameless "
             "material matches no emission factor.",
-            [e for e in elements if has_material(e)],
+            [e for e in elements if _safely(has_material, e, failed=False)],
             lambda e: bool(bad_material_names(e)),
         ),
         _requirement(
