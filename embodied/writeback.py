@@ -52,7 +52,7 @@ from embodied import reading
 from embodied.errors import InputError, OutputError
 from embodied.lifecycle.by_element import ElementCarbon, by_element
 from embodied.records import MatchResult
-from embodied.report.files import atomic
+from embodied.report.files import atomic, check_writable
 from embodied.report.records import Fingerprint
 
 if TYPE_CHECKING:
@@ -251,13 +251,7 @@ def _check_target(model_path: Path, out_path: Path) -> bool:
         raise InputError(
             f"{out_path}: is the input model; the original is never overwritten", hint="name another file"
         )
-    if out_path.is_dir():
-        raise OutputError(f"{out_path}: is a directory")
-    parent = out_path.parent if str(out_path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{out_path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{out_path}: directory {parent} is not writable")
+    check_writable(out_path)
     return suffix == ".ifczip"
 
 

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-from embodied.cli.common import ModelArg, QuietOpt, guarded, output_folder, say
-from embodied.errors import InputError, OutputError
+from embodied.cli.common import ModelArg, QuietOpt, guarded, make_folder, output_folder, say
 from embodied.pipeline import Readiness
 from embodied.pipeline import run_check as check_model
+from embodied.report import parse_formats as report_formats
 from embodied.report.files import Document, write
 
 CHECK_FORMATS = ("json", "csv", "xlsx")
@@ -56,12 +56,7 @@ class CheckArgs:
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
-    """`json,csv` -> ("json", "csv"); an unknown one is an InputError."""
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in CHECK_FORMATS]
-    if unknown or not chosen:
-        raise InputError(f"--format {text!r}: choose from {', '.join(CHECK_FORMATS)}")
-    return chosen
+    return report_formats(text, CHECK_FORMATS)
 
 
 def run_check(args: CheckArgs) -> Readiness:
@@ -73,12 +68,7 @@ def run_check(args: CheckArgs) -> Readiness:
         readiness = check_model(args.model, args.ids)
         written: list[Path] = []
         if folder is not None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise OutputError(
-                    f"{folder}: cannot create the output folder ({exc.strerror or exc})"
-                ) from exc
+            make_folder(folder)
             doc = document(readiness)
             for fmt in chosen:
                 path = folder / f"check.{fmt}"

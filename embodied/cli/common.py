@@ -229,7 +229,7 @@ def output_file(
     if output is None:
         return None
     if output.is_dir() or not output.suffix:
-        output = _make_folder(output) / f"{Path(model).stem}_{name}.xlsx"
+        output = make_folder(output) / f"{Path(model).stem}_{name}.xlsx"
     check_target(output, suffixes)
     return output
 
@@ -245,7 +245,8 @@ def output_folder(folder: Path, deprecated: Path | None = None) -> Path:
     return folder
 
 
-def _make_folder(folder: Path) -> Path:
+def make_folder(folder: Path) -> Path:
+    """`folder` created (with its parents); an OutputError naming it when it cannot be."""
     output_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)

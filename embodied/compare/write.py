@@ -7,7 +7,8 @@ from pathlib import Path
 
 from embodied.compare.document import document
 from embodied.compare.records import Comparison
-from embodied.errors import InputError, OutputError
+from embodied.errors import OutputError
+from embodied.report import parse_formats as report_formats
 from embodied.report.files import WRITERS, atomic_many
 
 FORMATS = ("json", "csv", "xlsx", "html", "pdf")
@@ -16,11 +17,7 @@ DEFAULT_FORMATS = "json,xlsx,html"
 
 def parse_formats(text: str) -> tuple[str, ...]:
     """`json,csv` -> ("json", "csv"); an unknown one is an InputError."""
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise InputError(f"--format {text!r}: choose from {', '.join(FORMATS)}")
-    return chosen
+    return report_formats(text, FORMATS)
 
 
 def write_comparison(comparison: Comparison, folder: Path, formats: Sequence[str]) -> list[Path]:

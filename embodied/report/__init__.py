@@ -28,12 +28,14 @@ DEFAULT_FORMATS = ("json", "xlsx", "html", "pdf")
 LANGS = ("zh", "en", "zh+en")
 
 
-def parse_formats(text: str) -> tuple[str, ...]:
+def parse_formats(text: str, allowed: Sequence[str] = tuple(RENDERERS)) -> tuple[str, ...]:
+    """`json,xlsx` -> ("json", "xlsx"), each once, in the order given; a format not in `allowed` (the
+    report's renderers unless a command has others) is an InputError."""
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in RENDERERS]
+    unknown = [f for f in formats if f not in allowed]
     if unknown or not formats:
         raise InputError(
-            f"--format: unknown format {', '.join(unknown) or '(none)'}", hint="use " + ",".join(RENDERERS)
+            f"--format: unknown format {', '.join(unknown) or '(none)'}", hint="use " + ",".join(allowed)
         )
     return formats
 

@@ -79,6 +79,12 @@ def check_target(path: Path, formats: Sequence[str] = FORMATS) -> None:
     """Fail before any work when the output cannot be written where asked."""
     if output_format(path) not in formats:
         raise OutputError(f"{path}: this output must be one of {', '.join(formats)}")
+    check_writable(path)
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work when a file cannot be written at `path` (a folder, a missing or read-only
+    parent)."""
     if path.is_dir():
         raise OutputError(f"{path}: is a directory")
     parent = path.parent if str(path.parent) else Path(".")
