@@ -26,7 +26,7 @@ def compare_calculations(specs: Sequence[VariantSpec], calcs: Sequence[Calculati
             str(spec.config) if spec.config else None,
             str(spec.mapping) if spec.mapping else None,
             variant_total(calc),
-            tuple((k, v or 0.0) for k, v in calc.lifecycle.stages.items()),
+            tuple(calc.lifecycle.stages.items()),
         )
         for spec, calc in zip(specs, calcs, strict=True)
     )

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from embodied.compare.records import Cause, CauseLine, Step
-from embodied.errors import EmbodiedError
+from embodied.errors import EmbodiedError, InputError
 from embodied.lifecycle.by_element import element_shares
 from embodied.pipeline import Calculation
 from embodied.records import MODULE_STAGE, Module, TakeoffRow
@@ -70,8 +70,15 @@ def module_totals(calc: Calculation) -> dict[str, float]:
 
 
 def variant_total(calc: Calculation) -> float:
+    """The variant's total in scope; a variant with none (nothing computed) cannot be compared: an
+    InputError naming its model, never a total of 0."""
     total = calc.lifecycle.total_kgco2e
-    return total if total is not None else 0.0
+    if total is None:
+        model = calc.match.takeoff.model.path
+        raise InputError(
+            f"{model}: no total was computed (nothing in scope): this variant cannot be compared"
+        )
+    return total
 
 
 def element_parts(calc: Calculation) -> Parts:

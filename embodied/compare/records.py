@@ -39,7 +39,7 @@ class VariantTotal:
     config: str | None
     mapping: str | None
     total_kgco2e: float
-    stages: tuple[tuple[str, float], ...]
+    stages: tuple[tuple[str, float | None], ...]  # None: not declared (never shown as 0)
 
 
 @dataclass(frozen=True, slots=True)
