@@ -147,6 +147,39 @@ class TakeoffCache:
                 total -= size
 
 
+class MemoryCache(TakeoffCache):
+    """Take-offs kept in memory (the last `keep`), in front of the disk cache at `directory` (None: in
+    memory only): what a long-running process (``embodied serve``) recalculates from after each edit of
+    the mapping or the project file, without unpickling the take-off again."""
+
+    def __init__(self, directory: Path | None, keep: int = 8) -> None:
+        super().__init__(directory or Path(), None)
+        self.on_disk = directory is not None
+        self.keep = keep
+        self.memory: dict[str, TakeoffResult] = {}
+
+    def get(self, key: str, model_path: Path) -> TakeoffResult | None:
+        found = self.memory.pop(key, None)
+        if found is not None:
+            self.hits += 1
+            self.memory[key] = found  # the most recently used goes last
+            return dataclasses.replace(found, model=dataclasses.replace(found.model, path=str(model_path)))
+        found = super().get(key, model_path) if self.on_disk else None
+        if found is not None:
+            self._remember(key, found)
+        return found
+
+    def put(self, key: str, result: TakeoffResult) -> bool:
+        self._remember(key, result)
+        return super().put(key, result) if self.on_disk else True
+
+    def _remember(self, key: str, result: TakeoffResult) -> None:
+        self.memory.pop(key, None)
+        self.memory[key] = result
+        while len(self.memory) > self.keep:
+            self.memory.pop(next(iter(self.memory)))
+
+
 def default_cache() -> TakeoffCache | None:
     directory = default_dir()
     return TakeoffCache(directory) if directory is not None else None

@@ -10,11 +10,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from embodied import factors, lifecycle, matching, plausibility, reading, takeoff, writeback
-from embodied.cache import TakeoffCache, default_cache
+from embodied.cache import MemoryCache, TakeoffCache, default_cache
 from embodied.check import Readiness, check_model
 from embodied.errors import InputError
 from embodied.factors import FactorDB
 from embodied.lifecycle import LifecycleResult
+from embodied.lifecycle.by_element import ElementCarbon, by_element, element_parts
 from embodied.lifecycle.uncertainty import Uncertainty, uncertainty
 from embodied.matching.core import MatchOptions
 from embodied.matching.mapping import UserMapping
@@ -220,6 +221,17 @@ def write_report(report: ReportModel, outdir: Path, stem: str, formats: Sequence
     return write_reports(report, outdir, stem, formats)
 
 
+def element_carbon(calc: Calculation) -> dict[str, ElementCarbon]:
+    """Each element's part of the material lines (kgCO2e by module), by GlobalId: the allocation the
+    IFC write-back records and the 3D view colours by (embodied.lifecycle.by_element)."""
+    return by_element(calc.match, calc.lifecycle)
+
+
+def element_materials(calc: Calculation, global_id: str) -> dict[int, float]:
+    """The share of each material line (by the lines' ``material_index``) that falls to one element."""
+    return element_parts(calc.match, global_id)
+
+
 def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
     """The report model of a calculation, its plausibility findings included: what every format renders."""
     return build_report(
@@ -238,8 +250,10 @@ def report_model(calc: Calculation, lang: str = "zh+en") -> ReportModel:
 __all__ = [
     "DEFAULT_TOLERANCE",
     "Calculation",
+    "ElementCarbon",
     "MatchOptions",
     "MatchResult",
+    "MemoryCache",
     "Readiness",
     "ReportModel",
     "TakeoffCache",
@@ -248,6 +262,8 @@ __all__ = [
     "check_inputs",
     "confirmations",
     "default_cache",
+    "element_carbon",
+    "element_materials",
     "report_model",
     "run_calculate",
     "run_check",

@@ -200,7 +200,7 @@ def test_no_network(page: str) -> None:
 
 def test_charts_inline_unique_ids_and_deterministic(report: ReportModel, page: str) -> None:
     parsed = Page(page)
-    assert parsed.tags.count("svg") == 3
+    assert parsed.tags.count("svg") == 4  # stages and modules, top materials, IFC classes, intensity
     ids = [value for name, value in parsed.attrs if name == "id"]
     assert len(ids) == len(set(ids))
     for reference in re.findall(r'(?:href="#|url\(#)([^")]+)', page):
@@ -208,6 +208,10 @@ def test_charts_inline_unique_ids_and_deterministic(report: ReportModel, page: s
     assert "<dc:date>" not in page and "<metadata>" not in page and "<?xml" not in page
     first = charts.top_materials(report, "kgCO2e", "none")
     assert first == charts.top_materials(report, "kgCO2e", "none")
+    classes = charts.top_classes(report, "kgCO2e", "none")
+    assert classes == charts.top_classes(report, "kgCO2e", "none")
+    top = report.hotspot_classes[0]  # the largest class, labelled in words with its value and share
+    assert f"({top.share:.1%})" in classes and "IfcSlab" in classes
     assert render_html.html(report) == page  # the same model renders the same page
 
 
@@ -245,4 +249,4 @@ def test_nothing_declared_still_renders(report: ReportModel) -> None:
     text = " ".join(parsed.data)
     assert text.count("未申报 / not declared") > 20
     assert "满足 / met" in text and "-45 %" in text
-    assert parsed.tags.count("svg") == 3
+    assert parsed.tags.count("svg") == 4  # stages and modules, top materials, IFC classes, intensity

@@ -3,7 +3,7 @@ prints what the pipeline's records say. ``main(argv)`` runs it as a function.
 
 ``common``: errors to exit codes, talk, progress, option types, `-o/--output`;
 ``tables``: `takeoff`, `match`; ``calc``: `calculate`, `report`; ``check``: `check`; ``compare``:
-`compare`; ``park``: `park`; ``db``: `db …`.
+`compare`; ``park``: `park`; ``serve``: `serve` (the web page); ``db``: `db …`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from embodied import __version__
-from embodied.cli import calc, check, compare, park, tables
+from embodied.cli import calc, check, compare, park, serve, tables
 from embodied.cli.common import state
 from embodied.cli.db import db_app
 
@@ -51,6 +51,7 @@ app.command("report")(calc.report)
 app.command("park")(park.park)
 app.command("check")(check.check)
 app.command("compare")(compare.compare)
+app.command("serve")(serve.serve)
 app.add_typer(db_app, name="db")
 
 

@@ -73,6 +73,23 @@ def by_element(match: MatchResult, life: LifecycleResult) -> dict[str, ElementCa
     }
 
 
+def element_parts(match: MatchResult, global_id: str) -> dict[int, float]:
+    """The share of each material (by its index in the match) that falls to the element `global_id`:
+    what its part of each material line is (the same allocation as `by_element`)."""
+    rows_of: dict[str, list[TakeoffRow]] = defaultdict(list)
+    for row in match.takeoff.rows:
+        rows_of[row.global_id].append(row)
+    if global_id not in rows_of:
+        return {}
+    parts: dict[int, float] = {}
+    for index, material in enumerate(match.materials):
+        if global_id in material.element_ids:
+            share = element_shares(material, rows_of).get(global_id)
+            if share:
+                parts[index] = share
+    return parts
+
+
 def element_shares(material: MaterialMatch, rows_of: Mapping[str, list[TakeoffRow]]) -> dict[str, float]:
     """Each element's share of `material` (summing to 1 over its elements)."""
     elements = [gid for gid in material.element_ids if gid in rows_of]

@@ -35,6 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubplotParams
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from embodied.report import i18n
 from embodied.report.records import Amount, Hotspot, MaterialRow, ReportModel
 
 if TYPE_CHECKING:
@@ -313,7 +314,19 @@ def top_materials(report: ReportModel, axis: str, empty: str) -> str:
     """Horizontal bars of the hot-spot materials (A1-A3 + A4), largest at the top, in the colour of
     material production; a name too long for a line is wrapped, rows alike are told apart."""
     rows = report.hotspot_materials
-    names = hotspot_labels(rows, report.materials)
+    return _hot_spots(rows, hotspot_labels(rows, report.materials), axis, empty, "chart-materials")
+
+
+def top_classes(report: ReportModel, axis: str, empty: str) -> str:
+    """Horizontal bars of the IFC classes by their elements' A1-A3 + A4 (the class hot spots), in the
+    same form as the materials'."""
+    rows = report.hotspot_classes
+    names = [wrap_label(i18n.term(r.name, "ifc_class", report.lang)) for r in rows]
+    return _hot_spots(rows, names, axis, empty, "chart-classes")
+
+
+def _hot_spots(rows: Sequence[Hotspot], names: Sequence[str], axis: str, empty: str, name: str) -> str:
+    """Hot spots as horizontal bars, largest at the top, each with its value and share."""
     lines = max((n.count("\n") + 1 for n in names), default=1)
 
     def draw(fig: Figure) -> None:
@@ -324,7 +337,7 @@ def top_materials(report: ReportModel, axis: str, empty: str) -> str:
             return
         positions = list(range(len(rows)))
         ax.barh(positions, [r.kgco2e for r in rows], color=stage_colour("production"), height=0.6)
-        ax.set_yticks(positions, names, multialignment="right")
+        ax.set_yticks(positions, list(names), multialignment="right")
         ax.tick_params(axis="y", labelsize=7.5)
         ax.invert_yaxis()
         ax.set_xlabel(axis)
@@ -333,7 +346,7 @@ def top_materials(report: ReportModel, axis: str, empty: str) -> str:
             ax.text(r.kgco2e, y, f" {short_number(r.kgco2e)} ({r.share:.1%})", va="center", fontsize=7)
         ax.margins(x=0.25, y=0.5 / max(len(rows), 1))
 
-    return to_svg(draw, "chart-materials", max(1.6, (0.14 * lines + 0.12) * len(rows) + 0.7))
+    return to_svg(draw, name, max(1.6, (0.14 * lines + 0.12) * len(rows) + 0.7))
 
 
 def intensity(report: ReportModel, bars: tuple[str, str], axis: str, not_public: str) -> str:

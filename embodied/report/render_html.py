@@ -239,6 +239,7 @@ def chart_markup(report: ReportModel) -> dict[str, Markup]:
             )
         ),
         "materials": Markup(charts.top_materials(report, lb("html", "kgco2e"), lb("html", "no_data"))),
+        "classes": Markup(charts.top_classes(report, lb("html", "kgco2e"), lb("html", "no_data"))),
         "intensity": Markup(
             charts.intensity(
                 report,
