@@ -18,6 +18,9 @@ the method: the design life and the [transport] defaults come from the method fi
 (methods/gbt51366_2019.yaml, read by embodied/lifecycle/defaults.py), the grid factor by location
 (embodied/lifecycle/energy.py); the calculation lists every default it took.
 
+``editing`` is the project file edited from a form (``embodied serve``): its keys as fields, a form's
+values written back with every comment kept, the edited text checked before it is saved.
+
 ``settings`` holds the records, ``reader`` the rule-based reader of a settings file (also used by the
 park file), ``places`` the province names, grid keys and transport modes, ``loading`` the sections
 of the project file and where it is found.
@@ -25,6 +28,7 @@ of the project file and where it is found.
 
 from __future__ import annotations
 
+from embodied.project.editing import FormField, FormSection, form_fields, set_values, validate_text
 from embodied.project.loading import MATERIAL_RULES, PROJECT_FILE, SECTIONS, find_settings, load_settings
 from embodied.project.places import province_slug
 from embodied.project.reader import SHARE, TEXT, Reader, Rule, describe, number, read_text, read_toml, suggest
@@ -50,6 +54,8 @@ __all__ = [
     "TEXT",
     "Building",
     "EnergyUse",
+    "FormField",
+    "FormSection",
     "MaterialOverride",
     "Offsets",
     "Operation",
@@ -62,9 +68,12 @@ __all__ = [
     "Transport",
     "describe",
     "find_settings",
+    "form_fields",
     "load_settings",
     "number",
     "read_text",
     "read_toml",
+    "set_values",
     "suggest",
+    "validate_text",
 ]

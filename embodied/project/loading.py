@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from embodied.errors import ConfigError
-from embodied.project.reader import FLAG, SHARE, TEXT, Reader, Rule, describe, number, read_toml, suggest
+from embodied.project.reader import (
+    FLAG,
+    SHARE,
+    TEXT,
+    Reader,
+    Rule,
+    describe,
+    number,
+    parse_toml,
+    read_toml,
+    suggest,
+)
 from embodied.project.settings import (
     Building,
     EnergyUse,
@@ -108,8 +119,18 @@ MATERIAL_RULES = {
 
 def load_settings(path: Path) -> ProjectSettings:
     """The project file at `path`; ConfigError lists every problem as ``file:line: key: problem``."""
-    display = str(path)
     data, reader, document = read_toml(path, "project file")
+    return _checked(reader, document, str(path), data)
+
+
+def settings_from_text(text: str, display: str) -> ProjectSettings:
+    """The project file's text, checked as `load_settings` checks the file and named `display` in its
+    problems (the settings page checks an edit before it saves it); sha256 is of the UTF-8 text."""
+    reader, document = parse_toml(text, display)
+    return _checked(reader, document, display, text.encode("utf-8"))
+
+
+def _checked(reader: Reader, document: Mapping[str, Any], display: str, data: bytes) -> ProjectSettings:
     parts = read_settings(reader, document)
     reader.raise_problems()
     return ProjectSettings(**parts, source=display, sha256=hashlib.sha256(data).hexdigest())

@@ -74,13 +74,20 @@ def read_toml(path: Path, what: str, hint: str | None = None) -> tuple[bytes, Re
     """The bytes of a settings file, a reader that places its problems on their lines, and its TOML
     document (empty after a syntax error, which the reader holds)."""
     data, text = read_text(path, what, hint)
-    reader = Reader(str(path), text)
+    reader, document = parse_toml(text, str(path))
+    return data, reader, document
+
+
+def parse_toml(text: str, display: str) -> tuple[Reader, dict[str, Any]]:
+    """A reader that places the problems of a settings text on its lines (named `display`), and its
+    TOML document (empty after a syntax error, which the reader holds)."""
+    reader = Reader(display, text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         reader.syntax(error)
         document = {}
-    return data, reader, document
+    return reader, document
 
 
 class Reader:
