@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 SAMPLE := examples/sample_building.ifc
 
-.PHONY: install dev demo test lint sample bench bench-quick bench-phases clean wheel-check test-fast
+.PHONY: install dev demo serve test lint sample bench bench-quick bench-phases clean wheel-check test-fast
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ demo: $(STAMP)      ## the permit report of the sample building (json, xlsx, htm
 	$(BIN)/embodied takeoff $(SAMPLE) -o out/sample_takeoff.xlsx -q
 	$(BIN)/embodied match $(SAMPLE) -o out/sample_match.xlsx --write-mapping out/sample_mapping.csv -q
 	@echo "Reports written to out/ (open out/sample_building.html or .pdf)"
+
+serve: $(STAMP)     ## the local web page over examples/ at http://localhost:8000/ (Ctrl+C stops)
+	$(BIN)/embodied serve examples $(SERVE_ARGS)
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check embodied tests examples bench
