@@ -113,3 +113,32 @@ def test_oldest_entries_go_when_the_cache_is_full(tmp_path: Path) -> None:
     hit = roomy.get("b", Path("elsewhere/moved.ifc"))
     assert hit is not None and hit.rows == result.rows and hit.model.path == "elsewhere/moved.ifc"
     assert roomy.hits == 1
+
+
+def test_memory_cache_serves_the_same_take_off_without_the_disk(tmp_path: Path) -> None:
+    """`embodied serve` recalculates from a take-off kept in memory: the second run of the same bytes
+    is a hit that neither takes off nor unpickles; the oldest of more than `keep` goes; in memory
+    only (no folder), nothing is written."""
+    from embodied.cache import MemoryCache
+
+    model = tmp_path / "m.ifc"
+    shutil.copy(REPO / "examples" / "sample_building.ifc", model)
+    memory = MemoryCache(None, keep=1)
+    first = pipeline.run_takeoff(model, cache=memory)
+    moved = tmp_path / "moved.ifc"
+    shutil.copy(model, moved)
+    again = pipeline.run_takeoff(moved, cache=memory)
+    assert memory.hits == 1
+    assert again.rows is first.rows  # the very same rows: no take-off, no unpickling
+    assert again.model.path == str(moved)  # the path is the one asked for
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ifc", "moved.ifc"]
+    memory.put("another", first)
+    assert list(memory.memory) == ["another"]  # keep=1: the older entry went
+
+    on_disk = MemoryCache(tmp_path / "cache")
+    pipeline.run_takeoff(model, cache=on_disk)
+    assert len(list((tmp_path / "cache").glob("takeoff-*.pickle"))) == 1
+    fresh = MemoryCache(tmp_path / "cache")  # a new server: read once from disk, then from memory
+    pipeline.run_takeoff(model, cache=fresh)
+    pipeline.run_takeoff(model, cache=fresh)
+    assert fresh.hits == 2 and len(fresh.memory) == 1
