@@ -145,7 +145,9 @@ function modelPage(root) {
     const body = await fetchJSON(withLang(`${api}/carbon?per=${per}`));
     const range = viewer.colorBy(body.values, { unit: body.unit });
     const fmt = (v) => (v === undefined || v === null || !isFinite(v)) ? "—" : Number(v).toLocaleString(undefined, { maximumFractionDigits: 1 });
-    $("#legend").innerHTML = `<span class="ramp"></span> ${fmt(range.min)} – ${fmt(range.max)} ${body.unit}`;
+    const legend = $("#legend");
+    legend.innerHTML = `<span class="ramp"></span> ${fmt(range.min)} – ${fmt(range.max)} ${body.unit} <span class="none-swatch"></span> `;
+    legend.append(legend.dataset.noValue);
   }
 
   async function pick(id) {
@@ -167,6 +169,7 @@ function modelPage(root) {
       await refresh();
       $("#recalc").textContent = `${root.dataset.recalcLabel} ${body.recalc_ms.toFixed(0)} ms`;
       document.body.dataset.total = body.total_kgco2e;
+      document.body.dataset.edits = String(Number(document.body.dataset.edits || 0) + 1);  // tests wait on it
     } catch (e) {
       showError(actionError, e.message);
     }
@@ -220,6 +223,7 @@ function modelPage(root) {
           show("view3d");
           await openViewer();
           viewer.highlight(body.ids);
+          if (body.ids.length === 1) viewer.focus(body.ids[0]);
         } catch (e) {
           showError(actionError, e.message);
         }

@@ -1,0 +1,204 @@
+"""The 3D view's geometry: every element's triangulated body in world coordinates (metres), from the
+ifcopenshell kernel, as one compact binary the page's viewer (templates/web/static/viewer.js) reads.
+
+Format (little-endian): ``b"EMB3"``, uint32 header length, the header (UTF-8 JSON, padded with
+spaces to a multiple of 4 bytes), Float32 positions (x, y, z per vertex, y up: IFC (x, y, z) is
+written (x, z, -y)), then Uint32 triangle indices into the positions. The header::
+
+    {"format": 1, "vertex_count": N, "index_count": M, "bbox": [[x, y, z], [x, y, z]], "skipped": K,
+     "elements": [{"id": GlobalId, "class": "IfcWall", "name": ..., "first_vertex": i,
+                   "vertex_count": n, "first_index": j, "index_count": m}, ...]}
+
+Elements are sorted by GlobalId (the same model gives the same bytes). The kernel runs in a child
+process, as the take-off's does (embodied.takeoff.geometry): an element it crashes or hangs on stops
+the 3D view, never the server. The result is cached by the model's bytes, the format and the
+ifcopenshell version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import struct
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import ifcopenshell
+import numpy as np
+
+from embodied import reading
+from embodied.errors import InputError
+
+SCENE_FORMAT = 1
+MAGIC = b"EMB3"
+LEFT_OUT = ("IfcOpeningElement", "IfcFeatureElement", "IfcVirtualElement", "IfcSpace")
+DEFLECTION = (0.5, 0.01)  # (angular rad, linear m): coarser than the take-off's, for the eye only
+
+
+def scene_bytes(model_path: Path, cache_dir: Path | None = None, timeout_s: float = 600.0) -> bytes:
+    """The scene of the model at `model_path` (from `cache_dir` when it is there). A model the kernel
+    cannot build is an InputError naming it."""
+    reading.check_file(model_path)  # a file that is not IFC: the CLI's one line, before any process
+    key = _key(model_path)
+    cached = cache_dir / f"scene-{key}.bin" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError):
+            return cached.read_bytes()
+    folder = cache_dir if cache_dir is not None else Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(prefix=".scene-", suffix=".part", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _build_apart(model_path, tmp, timeout_s)
+        data = tmp.read_bytes()
+        if cached is not None:
+            with contextlib.suppress(OSError):
+                os.replace(tmp, cached)
+        return data
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _key(model_path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with model_path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError as error:
+        raise InputError(f"{model_path.name}: 3D view: cannot be read ({error.strerror or error})") from None
+    parts = f"{digest.hexdigest()}|{SCENE_FORMAT}|{ifcopenshell.version}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _build_apart(model_path: Path, out: Path, timeout_s: float) -> None:
+    """Build the scene in a child process, which writes it to `out`; its failure is one line."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(str(model_path), str(out), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout_s):
+            child.kill()
+            raise InputError(
+                f"{model_path.name}: 3D view: the geometry kernel gave no result in {timeout_s:.0f} s"
+            )
+        message = receive.recv()
+    except EOFError:
+        message = f"the geometry kernel stopped (exit code {child.exitcode})"
+    finally:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+        receive.close()
+    if message != "ok":
+        raise InputError(f"{model_path.name}: 3D view: {message}")
+
+
+def _child(path: str, out: str, send: Connection) -> None:
+    try:
+        model = reading.open_model(path)
+        Path(out).write_bytes(build(model.file))
+        send.send("ok")
+    except InputError as error:
+        send.send(error.one_line())
+    except Exception as error:  # the parent says it in one line
+        send.send(f"{type(error).__name__}: {error}")
+    finally:
+        send.close()
+
+
+def elements_of(file: Any) -> list[Any]:
+    """The elements shown: IfcElement and its subtypes, but openings and other features, virtual
+    elements and spaces."""
+    return [e for e in file.by_type("IfcElement") if not any(e.is_a(c) for c in LEFT_OUT)]
+
+
+def build(file: Any, threads: int | None = None) -> bytes:
+    """The scene of an opened ifcopenshell file."""
+    import ifcopenshell.geom
+
+    settings = ifcopenshell.geom.settings()
+    settings.set("use-world-coords", True)
+    settings.set("weld-vertices", True)
+    settings.set("mesher-angular-deflection", DEFLECTION[0])
+    settings.set("mesher-linear-deflection", DEFLECTION[1])
+    include = elements_of(file)
+    shapes: dict[str, tuple[str, str | None, np.ndarray, np.ndarray]] = {}
+    if include:
+        iterator = ifcopenshell.geom.iterator(
+            settings, file, threads or multiprocessing.cpu_count(), include=include
+        )
+        if iterator.initialize():
+            while True:
+                shape = iterator.get()
+                verts = np.asarray(shape.geometry.verts, dtype=np.float64).reshape(-1, 3)
+                faces = np.asarray(shape.geometry.faces, dtype=np.uint32).reshape(-1, 3)
+                if len(verts) and len(faces):
+                    shapes[shape.guid] = (shape.type, shape.name or None, verts, faces)
+                if not iterator.next():
+                    break
+    return pack(shapes, skipped=len({e.GlobalId for e in include} - set(shapes)))
+
+
+def pack(shapes: dict[str, tuple[str, str | None, np.ndarray, np.ndarray]], skipped: int = 0) -> bytes:
+    """The binary of the scene from each element's (class, name, vertices in IFC axes, triangles)."""
+    elements, positions, indices = [], [], []
+    vertex_count = index_count = 0
+    for gid in sorted(shapes):
+        ifc_class, name, verts, faces = shapes[gid]
+        y_up = np.column_stack((verts[:, 0], verts[:, 2], -verts[:, 1])).astype(np.float32)
+        elements.append(
+            {
+                "id": gid,
+                "class": ifc_class,
+                "name": name,
+                "first_vertex": vertex_count,
+                "vertex_count": len(y_up),
+                "first_index": index_count,
+                "index_count": faces.size,
+            }
+        )
+        positions.append(y_up)
+        indices.append((faces + vertex_count).astype(np.uint32))
+        vertex_count += len(y_up)
+        index_count += faces.size
+    all_positions = np.concatenate(positions) if positions else np.zeros((0, 3), np.float32)
+    bbox = (
+        [all_positions.min(axis=0).tolist(), all_positions.max(axis=0).tolist()]
+        if len(all_positions)
+        else [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    )
+    header = {
+        "format": SCENE_FORMAT,
+        "vertex_count": vertex_count,
+        "index_count": index_count,
+        "bbox": bbox,
+        "skipped": skipped,
+        "elements": elements,
+    }
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 4)
+    body = all_positions.astype("<f4").tobytes()
+    body += (np.concatenate(indices) if indices else np.zeros(0, np.uint32)).astype("<u4").tobytes()
+    return MAGIC + struct.pack("<I", len(text)) + text + body
+
+
+def unpack(data: bytes) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """The header, positions (N × 3) and indices of a scene (for tests and tools)."""
+    if data[:4] != MAGIC:
+        raise ValueError("not a scene")
+    (length,) = struct.unpack("<I", data[4:8])
+    header: dict[str, Any] = json.loads(data[8 : 8 + length])
+    start = 8 + length
+    positions = np.frombuffer(data, "<f4", header["vertex_count"] * 3, start).reshape(-1, 3)
+    indices = np.frombuffer(data, "<u4", header["index_count"], start + positions.nbytes)
+    return header, positions, indices
