@@ -268,3 +268,32 @@ def test_factor_search_finds_chinese_and_english(client: TestClient) -> None:
         == "gbt51366:D:steel_rebar"
     )
     assert client.get("/api/factors", params={"q": "aluminum"}).json()["count"] > 0
+
+
+def test_progress_is_reported_while_the_take_off_runs(folder: Path, monkeypatch) -> None:
+    """The page polls the status: elements done / total as the take-off reports them."""
+    import threading
+
+    from embodied import pipeline
+    from embodied.web.session import Sessions
+
+    go_on = threading.Event()
+    real = pipeline.run_takeoff
+
+    def slow(path, *args, on_progress=None, **kwargs):  # type: ignore[no-untyped-def]
+        if on_progress is not None:  # (the recalculation after it calls it too, without progress)
+            on_progress("elements", 3, 10)
+            go_on.wait(30)
+        return real(path, *args, on_progress=on_progress, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_takeoff", slow)
+    session = Sessions(Workspace(folder), None).get(SAMPLE)
+    session.start()
+    for _ in range(100):
+        status = session.status()
+        if status.done == 3:
+            break
+        time.sleep(0.05)
+    assert (status.state, status.phase, status.done, status.total) == ("running", "elements", 3, 10)
+    go_on.set()
+    assert session.wait(60).state == "ready"

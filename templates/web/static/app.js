@@ -244,7 +244,9 @@ function modelPage(root) {
     if (status.state === "running" || status.state === "idle") {
       bar.max = status.total || 1;
       bar.value = status.total ? status.done : 0;
-      text.textContent = status.total ? `${status.phase}: ${status.done} / ${status.total}` : status.phase;
+      const phases = JSON.parse(text.dataset.phases || "{}");
+      const phase = phases[status.phase] || status.phase;
+      text.textContent = status.total ? `${phase}: ${status.done} / ${status.total}` : phase;
       setTimeout(poll, 250);
       return;
     }
