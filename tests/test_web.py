@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -297,3 +298,14 @@ def test_progress_is_reported_while_the_take_off_runs(folder: Path, monkeypatch)
     assert (status.state, status.phase, status.done, status.total) == ("running", "elements", 3, 10)
     go_on.set()
     assert session.wait(60).state == "ready"
+
+
+def test_a_model_exported_anew_is_read_again(client: TestClient, folder: Path) -> None:
+    assert ready(client)["state"] == "ready"
+    path = folder / SAMPLE
+    path.write_bytes(path.read_bytes() + b"\n")  # the same name, other bytes
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    client.get(f"/m/{SAMPLE}")
+    assert client.get(f"/api/m/{SAMPLE}/status").json()["state"] in ("running", "ready")
+    assert ready(client)["state"] == "ready"
+    assert client.get(f"/api/m/{SAMPLE}/totals").json()["total_kgco2e"] == pytest.approx(514426.183, abs=1e-3)

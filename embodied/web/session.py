@@ -58,6 +58,7 @@ class ModelSession:
         self._elements: dict[str, ElementCarbon] | None = None
         self.recalc_ms: float | None = None
         self.load_ms: float | None = None
+        self._stamp: tuple[int, int] | None = None  # the model file's size and mtime when read
 
     # --- state ----------------------------------------------------------------------------------
     def status(self) -> Status:
@@ -67,10 +68,13 @@ class ModelSession:
             )
 
     def start(self, again: bool = False) -> None:
-        """Take off and calculate in the background (once; `again` after the model file changed)."""
+        """Take off and calculate in the background: once, then again only when asked (`again`) or
+        when the model file has changed since (a model exported anew under the same name)."""
         with self.lock:
-            if self._state == "running" or (self._state != "idle" and not again):
+            changed = self._state == "ready" and self._stamp != _stamp(self.path)
+            if self._state == "running" or (self._state != "idle" and not again and not changed):
                 return
+            self._stamp = _stamp(self.path)
             self._state, self._error = "running", None
             self._phase, self._done, self._total = "reading", 0, 0
             self._thread = threading.Thread(target=self._load, name=f"load {self.name}", daemon=True)
@@ -141,6 +145,14 @@ class ModelSession:
 
     def element_parts(self, global_id: str) -> dict[int, float]:
         return pipeline.element_materials(self.ready(), global_id)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 class Sessions:

@@ -252,7 +252,7 @@ function modelPage(root) {
     }
     if (status.state === "error") {
       showError($("#load-error"), status.error);
-      $("#reload-button").hidden = false;
+      $("#error-actions").hidden = false;
       return;
     }
     $("#progress").hidden = true;
@@ -266,7 +266,7 @@ function modelPage(root) {
   for (const button of $$("#tabs button")) button.addEventListener("click", () => show(button.dataset.tab));
   $("#colour-by").addEventListener("change", () => viewer && colour());
   $("#reload-button").addEventListener("click", async () => {
-    $("#reload-button").hidden = true;
+    $("#error-actions").hidden = true;
     showError($("#load-error"), "");
     await postJSON(`${api}/reload`, {});
     poll();
