@@ -147,7 +147,12 @@ def test_upload_is_checked_renamed_and_never_replaces(client: TestClient, folder
     assert bad.status_code == 400
     assert bad.json()["error"] == "notes.ifc: not an IFC file (no ISO-10303-21 header)"  # the CLI's line
     big = client.post("/api/upload", files={"model": ("big.ifc", b"x" * (1024 * 1024 + 1))})
-    assert big.json()["error"].startswith("big.ifc: larger than the upload limit of 1 MB")
+    assert big.json()["error"].startswith(
+        "big.ifc: larger than the upload limit of 1 MB"
+    )  # read, then refused
+    huge = client.post("/api/upload", files={"model": ("huge.ifc", b"x" * (2 * 1024 * 1024))})
+    assert huge.status_code == 413  # refused from its declared length, before it is read
+    assert huge.json()["error"].startswith("upload: larger than the upload limit of 1 MB")
     wrong = client.post("/api/upload", files={"model": ("model.txt", data)})
     assert wrong.json()["error"] == "model.txt: not an IFC model (upload a .ifc or .ifczip file)"
     names = sorted(p.name for p in folder.iterdir())

@@ -298,6 +298,13 @@ def create_app(
         return Response(result, media_type="application/octet-stream", headers={"Cache-Control": "no-store"})
 
     async def upload(request: Request) -> Response:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > ws.max_upload_bytes + 64 * 1024:  # refused unread
+            error = InputError(
+                f"upload: larger than the upload limit of {max_upload_mb:,} MB",
+                hint="serve with a higher --max-upload-mb, or copy the file into the folder",
+            )
+            return error_json(error, 413)
         try:
             form = await request.form(max_files=1, max_fields=4, max_part_size=1024 * 1024)
         except Exception as error:
