@@ -2,4 +2,5 @@
 
 from embodied.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # a spawned child process (the 3D scene's) imports this module too
+    raise SystemExit(main())

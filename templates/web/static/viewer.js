@@ -1,16 +1,23 @@
 // The 3D view of `embodied serve`: the scene of embodied/web/scene.py (one binary: a JSON header of
 // the elements and their vertex and index ranges, then Float32 positions and Uint32 indices, y up)
-// drawn with three.js (vendored, /static/vendor/three). All elements are one merged mesh with a colour
-// per vertex, so that thousands of elements draw at once; an element is found from a picked triangle
-// by a binary search over the index ranges.
+// drawn with three.js (vendored, /static/vendor/three).
+//
+// All elements share one set of vertex buffers (positions and a colour per vertex), drawn by two meshes:
+// `solid` (opaque) and `ghost` (see-through: elements without a value, and the others while some are
+// highlighted). Each mesh has its own index buffer, rebuilt from the elements' index ranges when an
+// element moves from one to the other, and a table of where each element's triangles start in it, so
+// that a picked triangle gives its element by a binary search. Shading is flat (the kernel's vertices
+// are welded: averaged normals would shade a flat wall like a curved one).
 
 import * as THREE from "three";
 import { OrbitControls } from "/static/vendor/three/OrbitControls.js";
 
-const NO_VALUE = new THREE.Color("#c9ced6");
+const NEUTRAL = new THREE.Color("#c9ced6");  // before any colouring, and elements without a value
 const HIGHLIGHT = new THREE.Color("#1f5fbf");
-const DIMMED = new THREE.Color("#e6e9ee");
-const SELECTED = new THREE.Color("#00b3a4");
+const DIMMED = new THREE.Color("#d5d9e0");
+const OUTLINE = new THREE.Color("#00a396");
+const GHOST_OPACITY = 0.22;
+const DRAG_PX = 4;  // a pointer that moved further between down and up was dragging the view, not picking
 // a sequential ramp, light yellow to dark red (ColorBrewer YlOrRd)
 const RAMP = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"].map((c) => new THREE.Color(c));
 
@@ -21,40 +28,52 @@ function ramp(t) {
 }
 
 function parse(buffer) {
+  if (buffer.byteLength < 8) throw new Error("the 3D scene is empty");
   const magic = new TextDecoder().decode(new Uint8Array(buffer, 0, 4));
-  if (magic !== "EMB3") throw new Error("not a scene of embodied");
+  if (magic !== "EMB3") throw new Error("not a 3D scene of embodied");
   const length = new DataView(buffer).getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length)));
+  if (header.format !== 2) throw new Error(`3D scene format ${header.format}, this page reads 2 (embodied/web/scene.py SCENE_FORMAT)`);
   const start = 8 + length;
   const positions = new Float32Array(buffer, start, header.vertex_count * 3);
   const indices = new Uint32Array(buffer, start + positions.byteLength, header.index_count);
   return { header, positions, indices };
 }
 
+function fail(container, error) {
+  container.innerHTML = "";
+  const p = document.createElement("p");
+  p.className = "viewer-error error";
+  p.textContent = String(error && error.message ? error.message : error).split("\n")[0];
+  container.appendChild(p);
+  container.dataset.ready = "error";
+}
+
+async function load(sceneUrl) {
+  const response = await fetch(sceneUrl);
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`.trim();
+    try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return parse(await response.arrayBuffer());
+}
+
 export async function createViewer(container, sceneUrl, { onPick } = {}) {
   let scene;
+  let renderer;
   try {
-    const response = await fetch(sceneUrl);
-    if (!response.ok) {
-      let message = `${response.status}`;
-      try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
-      throw new Error(message);
-    }
-    scene = parse(await response.arrayBuffer());
+    scene = await load(sceneUrl);
+    renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
   } catch (e) {
-    container.innerHTML = "";
-    const p = document.createElement("p");
-    p.className = "viewer-error error";
-    p.textContent = e.message;
-    container.appendChild(p);
-    container.dataset.ready = "error";
+    fail(container, e);
     throw e;
   }
   const { header, positions, indices } = scene;
   const elements = header.elements;
+  const count = elements.length;
   const byId = new Map(elements.map((e, i) => [e.id, i]));
 
-  const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
   renderer.setPixelRatio(window.devicePixelRatio || 1);
   container.appendChild(renderer.domElement);
   const view = new THREE.Scene();
@@ -66,58 +85,130 @@ export async function createViewer(container, sceneUrl, { onPick } = {}) {
   sun.position.set(1, 2, 1.5);
   view.add(sun);
 
-  const geometry = new THREE.BufferGeometry();
-  geometry.setAttribute("position", new THREE.BufferAttribute(positions, 3));
-  geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+  // shared vertex buffers, two index buffers (see the top of this file)
+  const position = new THREE.BufferAttribute(positions, 3);
   const colors = new Float32Array(positions.length);
-  geometry.setAttribute("color", new THREE.BufferAttribute(colors, 3));
-  geometry.computeVertexNormals();
-  geometry.computeBoundingSphere();
-  const material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.DoubleSide });
-  const mesh = new THREE.Mesh(geometry, material);
-  view.add(mesh);
+  const color = new THREE.BufferAttribute(colors, 3);
+  const bounds = new THREE.Box3().setFromBufferAttribute(position);
+  const sphere = bounds.isEmpty() ? new THREE.Sphere(new THREE.Vector3(), 1) : bounds.getBoundingSphere(new THREE.Sphere());
 
-  let base = elements.map(() => NO_VALUE);  // each element's colour by value
+  function part(material) {
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", position);
+    geometry.setAttribute("color", color);
+    geometry.boundingSphere = sphere.clone();
+    geometry.boundingBox = bounds.clone();
+    const mesh = new THREE.Mesh(geometry, material);
+    mesh.userData = { starts: new Uint32Array(0), which: new Uint32Array(0) };
+    view.add(mesh);
+    return mesh;
+  }
+  const common = { vertexColors: true, side: THREE.DoubleSide, flatShading: true };
+  const solid = part(new THREE.MeshLambertMaterial(common));
+  const ghost = part(new THREE.MeshLambertMaterial({ ...common, transparent: true, opacity: GHOST_OPACITY, depthWrite: false }));
+  ghost.renderOrder = 1;  // after the solid elements, which it must not hide
+
+  let values = null;  // each element's colour from colorBy (THREE.Color or null: no value), or null before
   let highlighted = null;  // a Set of element positions, or null
+  let outline = null;  // the selected element's edges (THREE.LineSegments)
   let selected = null;
 
+  function ghosted(i) {
+    if (highlighted) return !highlighted.has(i);
+    return values !== null && values[i] === null;
+  }
+
+  function colourOf(i) {
+    if (highlighted) return highlighted.has(i) ? HIGHLIGHT : DIMMED;
+    return (values && values[i]) || NEUTRAL;
+  }
+
+  // each mesh's index buffer: the triangles of its elements, in the elements' order
+  function layout() {
+    const members = [[], []];
+    const sizes = [0, 0];
+    for (let i = 0; i < count; i++) {
+      const k = ghosted(i) ? 1 : 0;
+      members[k].push(i);
+      sizes[k] += elements[i].index_count;
+    }
+    [solid, ghost].forEach((mesh, k) => {
+      const index = new Uint32Array(sizes[k]);
+      const starts = new Uint32Array(members[k].length);
+      let at = 0;
+      members[k].forEach((i, n) => {
+        const e = elements[i];
+        starts[n] = at;
+        index.set(indices.subarray(e.first_index, e.first_index + e.index_count), at);
+        at += e.index_count;
+      });
+      mesh.geometry.setIndex(new THREE.BufferAttribute(index, 1));
+      mesh.userData = { starts, which: Uint32Array.from(members[k]) };
+      mesh.visible = index.length > 0;
+    });
+  }
+
   function paint() {
-    for (let i = 0; i < elements.length; i++) {
-      let colour = base[i];
-      if (highlighted) colour = highlighted.has(i) ? HIGHLIGHT : DIMMED;
-      if (i === selected) colour = SELECTED;
+    for (let i = 0; i < count; i++) {
+      const c = colourOf(i);
       const e = elements[i];
-      for (let v = e.first_vertex; v < e.first_vertex + e.vertex_count; v++) {
-        colors[v * 3] = colour.r;
-        colors[v * 3 + 1] = colour.g;
-        colors[v * 3 + 2] = colour.b;
+      for (let v = e.first_vertex * 3, end = (e.first_vertex + e.vertex_count) * 3; v < end; v += 3) {
+        colors[v] = c.r;
+        colors[v + 1] = c.g;
+        colors[v + 2] = c.b;
       }
     }
-    geometry.attributes.color.needsUpdate = true;
+    color.needsUpdate = true;
+    layout();
     draw();
   }
 
-  function frame(sphere) {
-    const radius = Math.max(sphere.radius, 0.5);
-    const distance = radius / Math.sin((camera.fov * Math.PI) / 360);
+  function frame(target) {
+    const radius = Math.max(target.radius, 0.5);
+    const distance = (radius / Math.sin((camera.fov * Math.PI) / 360)) * 1.05;
     const direction = new THREE.Vector3(1, 0.8, 1.2).normalize();
-    camera.position.copy(sphere.center).addScaledVector(direction, distance);
-    camera.near = distance / 1000;
-    camera.far = distance * 10 + radius * 10;
+    camera.position.copy(target.center).addScaledVector(direction, distance);
+    camera.near = Math.max(distance / 1000, 0.01);
+    camera.far = distance + sphere.radius * 4 + radius * 4;
     camera.updateProjectionMatrix();
-    controls.target.copy(sphere.center);
+    controls.target.copy(target.center);
     controls.update();
     draw();
   }
 
-  function elementSphere(i) {
+  function elementBox(i) {
     const e = elements[i];
-    const box = new THREE.Box3();
-    const p = new THREE.Vector3();
-    for (let v = e.first_vertex; v < e.first_vertex + e.vertex_count; v++) {
-      box.expandByPoint(p.fromArray(positions, v * 3));
+    return new THREE.Box3().setFromArray(positions.subarray(e.first_vertex * 3, (e.first_vertex + e.vertex_count) * 3));
+  }
+
+  // the edges of element i (those between faces more than 20° apart), drawn over everything
+  function edgesOf(i) {
+    const e = elements[i];
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", new THREE.BufferAttribute(positions.slice(e.first_vertex * 3, (e.first_vertex + e.vertex_count) * 3), 3));
+    const index = indices.slice(e.first_index, e.first_index + e.index_count);
+    for (let n = 0; n < index.length; n++) index[n] -= e.first_vertex;
+    geometry.setIndex(new THREE.BufferAttribute(index, 1));
+    const edges = new THREE.EdgesGeometry(geometry, 20);
+    geometry.dispose();
+    const lines = new THREE.LineSegments(edges, new THREE.LineBasicMaterial({ color: OUTLINE, depthTest: false, transparent: true }));
+    lines.renderOrder = 2;
+    return lines;
+  }
+
+  function setSelected(i) {
+    if (outline) {
+      view.remove(outline);
+      outline.geometry.dispose();
+      outline.material.dispose();
+      outline = null;
     }
-    return box.getBoundingSphere(new THREE.Sphere());
+    selected = i;
+    if (i !== null) {
+      outline = edgesOf(i);
+      view.add(outline);
+    }
+    draw();
   }
 
   function resize() {
@@ -131,76 +222,119 @@ export async function createViewer(container, sceneUrl, { onPick } = {}) {
     draw();
   }
 
+  let pending = false;
   function draw() {
-    renderer.render(view, camera);
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; renderer.render(view, camera); });
   }
 
-  // the element of a picked triangle: the last element whose first index is at or before it
-  function elementOfTriangle(face) {
+  // the element of triangle `face` of `mesh`: the last element whose triangles start at or before it
+  function elementOf(mesh, face) {
+    const { starts, which } = mesh.userData;
     const index = face * 3;
     let low = 0;
-    let high = elements.length - 1;
+    let high = starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (elements[mid].first_index <= index) low = mid; else high = mid - 1;
+      if (starts[mid] <= index) low = mid; else high = mid - 1;
     }
-    return low;
+    return which[low];
   }
 
   const raycaster = new THREE.Raycaster();
   const pointer = new THREE.Vector2();
-  let down = null;
-  renderer.domElement.addEventListener("pointerdown", (event) => { down = [event.clientX, event.clientY]; });
-  renderer.domElement.addEventListener("pointerup", (event) => {
-    if (!down || Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 4) return;  // a drag
+  function pickAt(clientX, clientY) {
     const rect = renderer.domElement.getBoundingClientRect();
-    pointer.set(((event.clientX - rect.left) / rect.width) * 2 - 1, -((event.clientY - rect.top) / rect.height) * 2 + 1);
+    pointer.set(((clientX - rect.left) / rect.width) * 2 - 1, -((clientY - rect.top) / rect.height) * 2 + 1);
     raycaster.setFromCamera(pointer, camera);
-    const hit = raycaster.intersectObject(mesh, false)[0];
-    const id = hit ? elements[elementOfTriangle(hit.faceIndex)].id : null;
-    if (onPick) onPick(id);
+    // the see-through elements are picked only where no solid one is
+    for (const mesh of [solid, ghost]) {
+      if (!mesh.visible) continue;
+      const hit = raycaster.intersectObject(mesh, false)[0];
+      if (hit) return elementOf(mesh, hit.faceIndex);
+    }
+    return null;
+  }
+
+  let down = null;
+  const canvas = renderer.domElement;
+  canvas.addEventListener("pointerdown", (event) => { down = [event.clientX, event.clientY]; });
+  canvas.addEventListener("pointerup", (event) => {
+    const moved = !down || Math.hypot(event.clientX - down[0], event.clientY - down[1]) > DRAG_PX;
+    down = null;
+    if (moved) return;
+    const i = pickAt(event.clientX, event.clientY);
+    if (i === null) setSelected(null);
+    if (onPick) onPick(i === null ? null : elements[i].id);
   });
   controls.addEventListener("change", draw);
-  new ResizeObserver(resize).observe(container);
+  const observer = new ResizeObserver(resize);
+  observer.observe(container);
   resize();
-  frame(geometry.boundingSphere);
+  frame(sphere);
   paint();
+  renderer.render(view, camera);  // drawn before "ready", for whoever waits on it to take a picture
   container.dataset.ready = "1";
-  container.dataset.elements = String(elements.length);
+  container.dataset.elements = String(count);
 
   return {
-    elementCount: elements.length,
+    elementCount: count,
     ids: elements.map((e) => e.id),
-    colorBy(values, { unit } = {}) {
-      const known = Object.values(values).filter((v) => typeof v === "number" && isFinite(v));
-      const min = known.length ? Math.min(...known) : 0;
-      const max = known.length ? Math.max(...known) : 0;
-      base = elements.map((e) => {
-        const v = values[e.id];
-        if (typeof v !== "number" || !isFinite(v)) return NO_VALUE;
-        return ramp(max > min ? (v - min) / (max - min) : 1);
+    header,
+    // colour by value ({GlobalId: number}) on the ramp, from the smallest value shown to the largest;
+    // elements without a finite value are see-through grey. Returns the range, for a legend.
+    colorBy(byGlobalId, { unit } = {}) {
+      let min = Infinity;
+      let max = -Infinity;
+      const found = elements.map((e) => {
+        const v = byGlobalId ? byGlobalId[e.id] : undefined;
+        if (typeof v !== "number" || !Number.isFinite(v)) return null;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        return v;
       });
+      if (min > max) min = max = 0;
+      values = found.map((v) => (v === null ? null : ramp(max > min ? (v - min) / (max - min) : 1)));
       highlighted = null;
       paint();
       return { min, max, unit };
     },
+    // show these elements (GlobalIds) in a strong colour, the others see-through; [] shows all again
     highlight(ids) {
       const found = (ids || []).map((id) => byId.get(id)).filter((i) => i !== undefined);
       highlighted = found.length ? new Set(found) : null;
       paint();
       return found.length;
     },
-    select(id) {
-      const i = byId.get(id);
-      selected = i === undefined ? null : i;
-      paint();
+    // outline one element (null: none); {frame: true} also turns the camera to it
+    select(id, { frame: toIt = false } = {}) {
+      const i = id === null || id === undefined ? undefined : byId.get(id);
+      setSelected(i === undefined ? null : i);
+      if (toIt && i !== undefined) frame(elementBox(i).getBoundingSphere(new THREE.Sphere()));
+      return i !== undefined;
     },
+    // turn the camera to one element
     focus(id) {
       const i = byId.get(id);
-      if (i !== undefined) frame(elementSphere(i));
+      if (i !== undefined) frame(elementBox(i).getBoundingSphere(new THREE.Sphere()));
     },
     fit() {
-      frame(geometry.boundingSphere);
+      frame(sphere);
+    },
+    get selected() {
+      return selected === null ? null : elements[selected].id;
+    },
+    dispose() {
+      observer.disconnect();
+      controls.dispose();
+      setSelected(null);
+      for (const mesh of [solid, ghost]) {
+        mesh.geometry.dispose();
+        mesh.material.dispose();
+      }
+      renderer.dispose();
+      canvas.remove();
     },
   };
 }
