@@ -38,7 +38,7 @@ import numpy as np
 from embodied import reading
 from embodied.errors import InputError
 
-SCENE_FORMAT = 2  # 2: meshes placed by their matrix, flat shading data unchanged; a new key drops older scenes
+SCENE_FORMAT = 2  # 2: meshes placed by their matrix (a new cache key: older scenes are dropped)
 MAGIC = b"EMB3"
 LEFT_OUT = ("IfcOpeningElement", "IfcFeatureElement", "IfcVirtualElement", "IfcSpace")
 # an element's GlobalId, class, name, vertices (n × 3, IFC axes, m) and triangles (m × 3)
