@@ -35,7 +35,7 @@ from embodied.compare.render import html as compare_html
 from embodied.errors import EmbodiedError, InputError
 from embodied.pipeline import ReportModel
 from embodied.project import form_fields
-from embodied.report import DEFAULT_FORMATS, RENDERERS, write_reports
+from embodied.report import DEFAULT_FORMATS, write_reports
 from embodied.report.files import Document, write
 from embodied.report.render_html import html as report_html
 from embodied.report.tables import takeoff_document
@@ -473,4 +473,4 @@ def _document_bytes(doc: Document, suffix: str) -> bytes:
         return path.read_bytes()
 
 
-__all__ = ["RENDERERS", "create_app"]
+__all__ = ["create_app"]
