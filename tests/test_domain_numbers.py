@@ -29,6 +29,9 @@ NOT_DOMAIN = {
     ("embodied/takeoff/area.py", 0.5): "spaces must cover half the slab area to be used (take-off heuristic)",
     ("embodied/compare/render.py", 0.5): "chart layout (headroom above a zoomed waterfall)",
     ("embodied/compare/render.py", 40): "rows of the largest causes shown on the page",
+    ("embodied/web/app.py", 500): "HTTP status 500 (internal server error)",
+    ("embodied/web/pages.py", 50): "rapidfuzz score a close factor name needs to be offered",
+    ("embodied/web/scene.py", 0.5): "mesher angular deflection of the 3D view (rad)",
 }
 
 
