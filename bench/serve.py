@@ -35,16 +35,8 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "ifc"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-gl=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from browser import ARGS, CHROMIUM  # noqa: E402  (how the tests start Chromium)
 
 
 def default_models() -> list[Path]:
@@ -141,7 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         for model in args.models or default_models():
             with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})

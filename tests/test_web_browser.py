@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import ARGS, CHROMIUM
 
 from embodied.cli import main
 
@@ -25,18 +26,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "web"
-CHROMIUM = Path("/usr/bin/chromium")
-# as the machine notes say: without the background-networking flags Chromium keeps trying the internet
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-gl=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 SAMPLE = "sample_building.ifc"
 
 
