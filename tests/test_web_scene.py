@@ -184,3 +184,15 @@ def test_placed_meshes_match_the_kernels_world_coordinates() -> None:
     for e in header["elements"]:
         placed = positions[e["first_vertex"] : e["first_vertex"] + e["vertex_count"]]
         assert placed == pytest.approx(world[e["id"]], abs=1e-4), e["id"]
+
+
+def test_a_model_far_from_its_origin_keeps_its_precision() -> None:
+    """A 1 m box at map coordinates (500,000 m E, 3,000,000 m N): Float32 alone keeps 0.25 m there.
+    Written from the whole-kilometre origin below it, (500,000, 0, -3,001,000) in y-up axes (the box's
+    -y is -3,000,001 to -3,000,000), its 1 mm offsets survive."""
+    verts = np.array([[500000.001, 3000000.001, 0.0], [500001.0, 3000001.0, 1.0], [500000.5, 3000000.0, 0.5]])
+    header, positions, _ = scene.unpack(scene.pack([("A", "IfcWall", None, verts, np.array([[0, 1, 2]]))]))
+    assert header["origin"] == [500000.0, 0.0, -3001000.0]
+    world = positions.astype(np.float64) + header["origin"]
+    assert world[0].tolist() == pytest.approx([500000.001, 0.0, -3000000.001], abs=1e-4)
+    assert header["bbox"][0] == pytest.approx([500000.001, 0.0, -3000001.0])

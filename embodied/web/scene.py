@@ -3,9 +3,10 @@ ifcopenshell kernel, as one compact binary the page's viewer (templates/web/stat
 
 Format (little-endian): ``b"EMB3"``, uint32 header length, the header (UTF-8 JSON, padded with
 spaces to a multiple of 4 bytes), Float32 positions (x, y, z per vertex, y up: IFC (x, y, z) is
-written (x, z, -y)), then Uint32 triangle indices into the positions. The header::
+written (x, z, -y), less ``origin``), then Uint32 triangle indices into the positions. The header::
 
-    {"format": 1, "vertex_count": N, "index_count": M, "bbox": [[x, y, z], [x, y, z]], "skipped": K,
+    {"format": 3, "origin": [x, y, z], "vertex_count": N, "index_count": M,
+     "bbox": [[x, y, z], [x, y, z]] (world, y up), "skipped": K,
      "elements": [{"id": GlobalId, "class": "IfcWall", "name": ..., "first_vertex": i,
                    "vertex_count": n, "first_index": j, "index_count": m}, ...]}
 
@@ -38,8 +39,9 @@ import numpy as np
 from embodied import reading
 from embodied.errors import InputError
 
-SCENE_FORMAT = 2  # 2: meshes placed by their matrix (a new cache key: older scenes are dropped)
+SCENE_FORMAT = 3  # 2: meshes placed by their matrix; 3: "origin" (a new format is a new cache key)
 MAGIC = b"EMB3"
+FAR_M = 10_000.0  # a model further from its origin than this is written from an origin of its own
 LEFT_OUT = ("IfcOpeningElement", "IfcFeatureElement", "IfcVirtualElement", "IfcSpace")
 # an element's GlobalId, class, name, vertices (n × 3, IFC axes, m) and triangles (m × 3)
 Shape = tuple[str, str, str | None, np.ndarray, np.ndarray]
@@ -188,7 +190,7 @@ def pack(shapes: list[Shape], skipped: int = 0) -> bytes:
     elements, positions, indices = [], [], []
     vertex_count = index_count = 0
     for gid, ifc_class, name, verts, faces in sorted(shapes, key=lambda s: s[0]):
-        y_up = np.column_stack((verts[:, 0], verts[:, 2], -verts[:, 1])).astype(np.float32)
+        y_up = np.column_stack((verts[:, 0], verts[:, 2], -verts[:, 1]))
         elements.append(
             {
                 "id": gid,
@@ -204,14 +206,20 @@ def pack(shapes: list[Shape], skipped: int = 0) -> bytes:
         indices.append((faces + vertex_count).astype(np.uint32))
         vertex_count += len(y_up)
         index_count += faces.size
-    all_positions = np.concatenate(positions) if positions else np.zeros((0, 3), np.float32)
+    all_positions = np.concatenate(positions) if positions else np.zeros((0, 3), np.float64)
     bbox = (
         [all_positions.min(axis=0).tolist(), all_positions.max(axis=0).tolist()]
         if len(all_positions)
         else [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     )
+    # Float32 keeps about 7 digits: a model placed far from its origin (map coordinates, 10⁶ m) would
+    # lose centimetres to metres, so its positions are written from a whole-kilometre origin nearby.
+    far = len(all_positions) and float(np.abs(all_positions).max()) > FAR_M
+    origin = (np.floor(all_positions.min(axis=0) / 1000.0) * 1000.0) if far else np.zeros(3)
+    all_positions = all_positions - origin
     header = {
         "format": SCENE_FORMAT,
+        "origin": origin.tolist(),  # world (y-up) = position + origin
         "vertex_count": vertex_count,
         "index_count": index_count,
         "bbox": bbox,
