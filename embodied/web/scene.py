@@ -111,7 +111,8 @@ def _build_apart(model_path: Path, out: Path, timeout_s: float) -> None:
                 f"{model_path.name}: 3D view: the geometry kernel gave no result in {timeout_s:g} s"
             )
         message = receive.recv()
-    except EOFError:
+    except EOFError:  # the child ended without a word: a crash of the kernel
+        child.join(5)
         message = f"the geometry kernel stopped (exit code {child.exitcode})"
     finally:
         child.join(5)
