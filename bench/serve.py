@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +33,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "ifc"
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import ARGS, CHROMIUM  # noqa: E402  (how the tests start Chromium)
+from browser import ARGS, CHROMIUM, serving  # noqa: E402  (how the tests start Chromium)
 
 
 def default_models() -> list[Path]:
@@ -48,27 +45,9 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def measure(model: Path, page: Page, folder: Path) -> dict[str, Any]:
     shutil.copy(model, folder / model.name)
-    port = _port()
-    env = {**os.environ, "EMBODIED_CACHE_DIR": str(folder / ".cache")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "embodied", "serve", str(folder), "--port", str(port)], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(folder, folder / ".cache") as base:
         url = f"{base}/m/{model.name}"
         started = time.perf_counter()
         page.goto(url)
@@ -120,9 +99,6 @@ def measure(model: Path, page: Page, folder: Path) -> dict[str, Any]:
             "recalc_server_ms": statistics.median(server_ms[1:]),
             "recalc_page_s": statistics.median(page_s[1:]),
         }
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def main() -> None:

@@ -9,15 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import ARGS, CHROMIUM
+from browser import ARGS, CHROMIUM, serving
 
 from embodied.cli import main
 
@@ -49,35 +45,14 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     folder = tmp_path / "models"
     folder.mkdir()
     for name in (SAMPLE, "embodied.toml"):
         shutil.copy(EXAMPLES / name, folder / name)
-    port = _free_port()
-    env = {**os.environ, "EMBODIED_CACHE_DIR": str(tmp_path / "cache")}
-    command = [sys.executable, "-m", "embodied", "serve", str(folder), "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise AssertionError(f"embodied serve stopped: {server.stderr.read()}") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", folder
-    finally:
-        server.terminate()
-        server.wait(10)
+    with serving(folder, tmp_path / "cache") as url:
+        yield url, folder
 
 
 def _shot(page: object, name: str) -> None:
