@@ -10,11 +10,11 @@ traceback only on the server's console.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -37,6 +37,7 @@ from embodied.pipeline import ReportModel
 from embodied.project import form_fields
 from embodied.report import DEFAULT_FORMATS, write_reports
 from embodied.report.files import Document, write
+from embodied.report.render_html import chart_markup
 from embodied.report.render_html import html as report_html
 from embodied.report.tables import takeoff_document
 from embodied.web import pages
@@ -96,13 +97,20 @@ def create_app(
     server = Server(Workspace(folder, max_upload_mb * 1024 * 1024), cache_dir)
     ws = server.workspace
 
-    async def guarded(request: Request, action: Callable[[], Any]) -> Any:
+    async def respond(
+        action: Callable[[], Any], ok: Callable[[Any], Response] = JSONResponse, *, page: str | None = None
+    ) -> Response:
+        """Run `action` off the event loop and answer `ok(result)`. An error is its one line (a 400 for
+        ours, a 500 for any other, whose traceback goes to the console only): JSON, or with `page` (a
+        language) the error page."""
         try:
-            return await run_in_threadpool(action)
-        except EmbodiedError as error:
-            return error_json(error, 400)
+            result = await run_in_threadpool(action)
         except Exception as error:
-            return error_json(error, 500)
+            code = 400 if isinstance(error, EmbodiedError) else 500
+            if page is not None:
+                return HTMLResponse(pages.render("error.html", page, message=one_line(error)), code)
+            return error_json(error, code)
+        return ok(result)
 
     # --- pages ----------------------------------------------------------------------------------
     async def index(request: Request) -> Response:
@@ -123,7 +131,7 @@ def create_app(
         try:
             session = server.session(name)
         except InputError as error:
-            return HTMLResponse(pages.render("error.html", _lang(request), message=one_line(error)), 404)
+            return HTMLResponse(pages.render("error.html", _lang(request), message=error.one_line()), 404)
         session.start()
         return _page(
             request, "model.html", name=name, formats=DOWNLOADS, models=[m.name for m in ws.models()]
@@ -134,29 +142,25 @@ def create_app(
             report = server.session(request.path_params["name"]).report(_lang(request))
             return report_html(report)
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else HTMLResponse(result)
+        return await respond(build, HTMLResponse)
 
     async def fragment(request: Request) -> Response:
         name, part = request.path_params["name"], request.path_params["part"]
-        if part not in ("summary", "mapping", "charts", "settings"):
+        if part not in ("summary", "mapping", "charts"):
             return error_json(InputError(f"no part {part!r}"), 404)
 
         def build() -> str:
             lang = _lang(request)
-            if part == "settings":
-                return pages.render("_settings.html", lang, **_settings_context(ws))
             session = server.session(name)
             report = session.report(lang)
             context: dict[str, Any] = {"name": name, "status": session.status()}
             if part == "mapping":
                 context["rows"] = pages.editor_rows(report)
             if part == "charts":
-                context["charts"] = pages.charts(report)
+                context["charts"] = chart_markup(report)
             return pages.render(f"_{part}.html", lang, report, **context)
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else HTMLResponse(result)
+        return await respond(build, HTMLResponse)
 
     async def settings_part(request: Request) -> Response:
         return HTMLResponse(pages.render("_settings.html", _lang(request), **_settings_context(ws)))
@@ -176,32 +180,17 @@ def create_app(
                 "_element.html", _lang(request), report, rows=rows, carbon=carbon, lines=lines
             )
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else HTMLResponse(result)
+        return await respond(build, HTMLResponse)
 
     # --- API ------------------------------------------------------------------------------------
     async def status(request: Request) -> Response:
-        result = await guarded(request, lambda: server.session(request.path_params["name"]).status())
-        if isinstance(result, Response):
-            return result
-        return JSONResponse(
-            {
-                "state": result.state,
-                "phase": result.phase,
-                "done": result.done,
-                "total": result.total,
-                "error": result.error,
-                "recalc_ms": result.recalc_ms,
-                "load_ms": result.load_ms,
-            }
-        )
+        return await respond(lambda: asdict(server.session(request.path_params["name"]).status()))
 
     async def totals(request: Request) -> Response:
         def build() -> dict[str, Any]:
             return _totals(server.session(request.path_params["name"]).report(_lang(request)))
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(build)
 
     async def factor_search(request: Request) -> Response:
         text = request.query_params.get("q", "").strip()[:100]
@@ -227,8 +216,7 @@ def create_app(
             took = session.recalculate()
             return {"saved": path.name, "recalc_ms": took, **_totals(session.report(_lang(request)))}
 
-        result = await guarded(request, save)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(save)
 
     async def save_settings(request: Request) -> Response:
         body = await _json(request)
@@ -251,8 +239,7 @@ def create_app(
             server.sessions.recalculate_all()
             return {"saved": ws.settings_path.name}
 
-        result = await guarded(request, save)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(save)
 
     async def carbon(request: Request) -> Response:
         per = request.query_params.get("per", "total")
@@ -270,8 +257,7 @@ def create_app(
                 unit = "kgCO2e/m³"
             return {"unit": unit, "values": values}
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(build)
 
     async def material_ids(request: Request) -> Response:
         def build() -> dict[str, Any]:
@@ -282,8 +268,7 @@ def create_app(
             material = report.materials[index].material
             return {"material": material, "ids": pages.material_elements(report, material)}
 
-        result = await guarded(request, build)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(build)
 
     async def scene(request: Request) -> Response:
         def build() -> bytes:
@@ -292,10 +277,12 @@ def create_app(
 
             return scene_bytes(model, server.scene_dir)
 
-        result = await guarded(request, build)
-        if isinstance(result, Response):
-            return result
-        return Response(result, media_type="application/octet-stream", headers={"Cache-Control": "no-store"})
+        def binary(data: bytes) -> Response:
+            return Response(
+                data, media_type="application/octet-stream", headers={"Cache-Control": "no-store"}
+            )
+
+        return await respond(build, binary)
 
     async def upload(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
@@ -313,11 +300,13 @@ def create_app(
         if item is None or isinstance(item, str):
             return error_json(InputError("upload: no file chosen", hint="choose a .ifc or .ifczip file"))
         filename = item.filename or ""
-        result = await guarded(request, lambda: ws.upload(filename, item.file))
-        await form.close()
-        if isinstance(result, Response):
-            return result
-        return JSONResponse({"name": result, "url": f"/m/{quote(result)}"})
+        try:
+            return await respond(
+                lambda: ws.upload(filename, item.file),
+                lambda name: JSONResponse({"name": name, "url": f"/m/{quote(name)}"}),
+            )
+        finally:
+            await form.close()
 
     async def download(request: Request) -> Response:
         name, what = request.path_params["name"], request.path_params["what"]
@@ -342,20 +331,19 @@ def create_app(
                 )
             return _report_bytes(session.report(_lang(request)), stem, what)
 
-        result = await guarded(request, build)
-        if isinstance(result, Response):
-            return result
-        data, filename, media = result
-        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+        def attachment(file: tuple[bytes, str, str]) -> Response:
+            data, filename, media = file
+            disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+            return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+        return await respond(build, attachment)
 
     async def reload(request: Request) -> Response:
         def again() -> dict[str, Any]:
             server.session(request.path_params["name"]).start(again=True)
             return {"started": True}
 
-        result = await guarded(request, again)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        return await respond(again)
 
     async def compare_page(request: Request) -> Response:
         names = request.query_params.getlist("m")
@@ -373,13 +361,7 @@ def create_app(
                     raise InputError(session.status().error or f"{session.name}: cannot be calculated")
             return compare_html(compare_calculations(specs, [s.ready() for s in sessions]))
 
-        result = await guarded(request, build)
-        if isinstance(result, Response):
-            message = json.loads(bytes(result.body))["error"]
-            return HTMLResponse(
-                pages.render("error.html", _lang(request), message=message), result.status_code
-            )
-        return HTMLResponse(result)
+        return await respond(build, HTMLResponse, page=_lang(request))
 
     routes = [
         Route("/", index),

@@ -7,18 +7,17 @@ page replaces it after an edit without reloading.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from markupsafe import Markup
 from rapidfuzz import fuzz
 
 from embodied import __version__
 from embodied.report import i18n
 from embodied.report.records import Line, MaterialRow, ReportModel, pick
-from embodied.report.render_html import chart_markup, environment, label
+from embodied.report.render_html import environment, label
 from embodied.resources import TEMPLATES
 
 WEB = TEMPLATES / "web"
@@ -111,11 +110,6 @@ def element_lines(report: ReportModel, parts: Mapping[int, float]) -> list[Eleme
     return found
 
 
-def charts(report: ReportModel) -> dict[str, Markup]:
-    """The report's charts (by stage and module, by material, intensity) and the one by IFC class."""
-    return {**chart_markup(report)}
-
-
 def search_factors(database: Any, text: str, module: str = "A1-A3") -> list[Any]:
     """The factors of `module` for the query `text` (Chinese or English, id or name): those containing
     it first, best first by rapidfuzz's score; when none contains it, the closest names. No query:
@@ -160,7 +154,3 @@ def factor_rows(factors: Iterable[Any], lang: str, limit: int = 60) -> list[dict
 
 def language(value: str | None, default: str = "zh+en") -> str:
     return value if value in LANGS else default
-
-
-def sorted_names(names: Sequence[str]) -> list[str]:
-    return sorted(names, key=str.lower)

@@ -102,7 +102,7 @@ function modelPage(root) {
   async function loadPart(part) {
     const section = $(`#tab-${part}`);
     if (part === "settings") {
-      await loadSettings(section, `${base}/part/settings`, refresh);
+      await loadSettings(section, "/part/settings", refresh);
     } else {
       section.innerHTML = await fetchText(`${base}/part/${part}`);
       if (part === "mapping") wireMapping(section);
