@@ -68,7 +68,7 @@ class Server:
         self.database = factors.load()
 
     def session(self, name: str) -> ModelSession:
-        self.workspace.model(name)  # an InputError for a name that is not a model of the folder
+        """The open model `name`; an InputError for a name that is not a model of the folder."""
         return self.sessions.get(name)
 
 
@@ -115,7 +115,7 @@ def create_app(
     # --- pages ----------------------------------------------------------------------------------
     async def index(request: Request) -> Response:
         models = await run_in_threadpool(ws.models)
-        states = {m.name: server.sessions.get(m.name).status().state for m in models}
+        states = {m.name: server.sessions.state(m.name) for m in models}
         return _page(
             request,
             "index.html",

@@ -165,12 +165,20 @@ class Sessions:
         self._lock = threading.Lock()
 
     def get(self, name: str) -> ModelSession:
+        """The session of `name`, opened (the name looked up among the folder's models) when first
+        asked for."""
         with self._lock:
             session = self._open.get(name)
             if session is None:
                 session = ModelSession(self.workspace, name, self.cache)
                 self._open[name] = session
             return session
+
+    def state(self, name: str) -> State:
+        """The state of `name`: "idle" when it was never opened (and nothing is opened to say so)."""
+        with self._lock:
+            session = self._open.get(name)
+        return session.status().state if session is not None else "idle"
 
     def recalculate_all(self) -> None:
         """After the project file changed: every calculated model again (its take-off is cached)."""
