@@ -5,7 +5,7 @@ Format (little-endian): ``b"EMB3"``, uint32 header length, the header (UTF-8 JSO
 spaces to a multiple of 4 bytes), Float32 positions (x, y, z per vertex, y up: IFC (x, y, z) is
 written (x, z, -y), less ``origin``), then Uint32 triangle indices into the positions. The header::
 
-    {"format": 3, "origin": [x, y, z], "vertex_count": N, "index_count": M,
+    {"format": 4, "origin": [x, y, z], "vertex_count": N, "index_count": M,
      "bbox": [[x, y, z], [x, y, z]] (world, y up), "skipped": K,
      "elements": [{"id": GlobalId, "class": "IfcWall", "name": ..., "first_vertex": i,
                    "vertex_count": n, "first_index": j, "index_count": m}, ...]}
@@ -38,11 +38,12 @@ import numpy as np
 
 from embodied import reading
 from embodied.errors import InputError
+from embodied.takeoff.select import EXCLUDED_CLASSES
 
-SCENE_FORMAT = 3  # 2: meshes placed by their matrix; 3: "origin" (a new format is a new cache key)
+SCENE_FORMAT = 4  # 2: meshes placed by their matrix; 3: "origin"; 4: the take-off's elements only
+# (a new format is a new cache key: older scenes are not served)
 MAGIC = b"EMB3"
 FAR_M = 10_000.0  # a model further from its origin than this is written from an origin of its own
-LEFT_OUT = ("IfcOpeningElement", "IfcFeatureElement", "IfcVirtualElement", "IfcSpace")
 # an element's GlobalId, class, name, vertices (n × 3, IFC axes, m) and triangles (m × 3)
 Shape = tuple[str, str, str | None, np.ndarray, np.ndarray]
 DEFLECTION = (0.5, 0.01)  # (angular rad, linear m): coarser than the take-off's, for the eye only
@@ -86,15 +87,11 @@ def _scratch(cache_dir: Path | None) -> Path:
 
 
 def _key(model_path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with model_path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
+        sha256 = reading.file_digest(model_path)[0]
     except OSError as error:
         raise InputError(f"{model_path.name}: 3D view: cannot be read ({error.strerror or error})") from None
-    parts = f"{digest.hexdigest()}|{SCENE_FORMAT}|{ifcopenshell.version}"
-    return hashlib.sha256(parts.encode()).hexdigest()
+    return hashlib.sha256(f"{sha256}|{SCENE_FORMAT}|{ifcopenshell.version}".encode()).hexdigest()
 
 
 def _build_apart(model_path: Path, out: Path, timeout_s: float) -> None:
@@ -138,13 +135,13 @@ def _child(path: str, out: str, send: Connection) -> None:
 
 
 def elements_of(file: Any) -> list[Any]:
-    """The elements shown: IfcElement and its subtypes with a representation of their own (an
-    aggregate without one, a roof of slabs, is drawn by its parts), but openings and other features,
-    virtual elements and spaces."""
+    """The elements shown: those the take-off counts (IfcElement but the classes it leaves out:
+    features, virtual and geographic elements, `takeoff.select.EXCLUDED_CLASSES`) with a representation
+    of their own (an aggregate without one, a roof of slabs, is drawn by its parts)."""
     return [
         e
         for e in file.by_type("IfcElement")
-        if e.Representation is not None and not any(e.is_a(c) for c in LEFT_OUT)
+        if e.Representation is not None and not any(e.is_a(c) for c in EXCLUDED_CLASSES)
     ]
 
 

@@ -33,7 +33,7 @@ function parse(buffer) {
   if (magic !== "EMB3") throw new Error("not a 3D scene of embodied");
   const length = new DataView(buffer).getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length)));
-  if (header.format !== 3) throw new Error(`3D scene format ${header.format}, this page reads 3 (embodied/web/scene.py SCENE_FORMAT)`);
+  if (header.format !== 4) throw new Error(`3D scene format ${header.format}, this page reads 4 (embodied/web/scene.py SCENE_FORMAT)`);
   const start = 8 + length;
   const positions = new Float32Array(buffer, start, header.vertex_count * 3);
   const indices = new Uint32Array(buffer, start + positions.byteLength, header.index_count);
