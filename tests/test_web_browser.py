@@ -111,6 +111,7 @@ def test_3d_view_colours_and_picks_elements(browser: object, served: tuple[str, 
     # body of their own: their parts are drawn
     assert page.get_attribute("#viewer", "data-elements") == "45"
     assert "kgCO2e" in page.inner_text("#legend")
+    assert page.is_hidden("#scene-note")  # every element with a body was drawn
     box = page.locator("#viewer canvas").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#element-detail h3", timeout=20_000)
@@ -143,3 +144,19 @@ def test_a_bad_upload_shows_the_clis_error(browser: object, served: tuple[str, P
     page.wait_for_url("**/m/my_model_v2.ifc")
     page.wait_for_selector("#model[data-ready='1']", timeout=120_000)
     assert (folder / "my_model_v2.ifc").read_bytes() == good.read_bytes()
+
+
+def test_the_3d_view_says_what_it_could_not_draw(browser: object, served: tuple[str, Path]) -> None:
+    """The bad-inputs corpus's representation-fails model: two elements with a body, one of them
+    degenerate (the kernel builds no mesh): one drawn, and the page says 1 was not."""
+    url, folder = served
+    shutil.copy(
+        ROOT / "tests" / "bad_inputs" / "cases" / "representation-fails" / "model.ifc", folder / "bad.ifc"
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(f"{url}/m/bad.ifc")
+    page.wait_for_selector("#model[data-ready='1']", timeout=120_000)
+    page.click("button[data-tab=view3d]")
+    page.wait_for_selector("#viewer[data-ready='1']", timeout=120_000)
+    assert page.get_attribute("#viewer", "data-elements") == "1"
+    assert page.inner_text("#scene-note").startswith("1 ")

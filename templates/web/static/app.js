@@ -134,6 +134,11 @@ function modelPage(root) {
         const container = $("#viewer");
         container.innerHTML = "";
         viewer = await createViewer(container, `${api}/scene.bin`, { onPick: pick });
+        const note = $("#scene-note");
+        if (viewer.header.skipped > 0) {  // never an element gone from the view without a word
+          note.textContent = note.dataset.text.replace("{n}", viewer.header.skipped);
+          note.hidden = false;
+        }
         await colour();
       })().catch((e) => showError(actionError, e.message));
     }
