@@ -94,7 +94,8 @@ class Workspace:
                 f"{original or 'upload'}: not an IFC model", hint="upload a .ifc or .ifczip file"
             )
         stem = _SAFE.sub("_", original[: -len(suffix)]).strip("_-")[:60] or "model"
-        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=self.root)
+        # hidden (never listed as a model) and with the model's suffix (the reader tells .ifczip by it)
+        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=self.root)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -108,7 +109,7 @@ class Workspace:
                             hint="serve with a higher --max-upload-mb, or copy the file into the folder",
                         )
                     out.write(chunk)
-            self._check_model(tmp, original, suffix)
+            self._check_model(tmp, original)
             with self.lock:
                 name = self._free_name(stem, suffix)
                 os.link(tmp, self.root / name)  # fails rather than replace a file of the same name
@@ -116,16 +117,11 @@ class Workspace:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _check_model(self, tmp: Path, original: str, suffix: str) -> None:
-        checked = tmp.with_name(tmp.name + suffix)  # the reader tells .ifczip by its suffix
-        os.link(tmp, checked)
+    def _check_model(self, tmp: Path, original: str) -> None:
         try:
-            reading.check_file(checked)
+            reading.check_file(tmp)
         except InputError as error:
-            message = error.message.replace(str(checked), original)
-            raise InputError(message, hint=error.hint) from None
-        finally:
-            checked.unlink(missing_ok=True)
+            raise InputError(error.message.replace(str(tmp), original), hint=error.hint) from None
 
     def _free_name(self, stem: str, suffix: str) -> str:
         taken = {p.name.lower() for p in self.root.iterdir()}
