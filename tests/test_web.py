@@ -70,7 +70,9 @@ def test_mapping_edit_recalculates_and_equals_the_cli(client: TestClient, folder
     assert after["unmatched"] == before["unmatched"] - 1
     assert after["recalc_ms"] < 5000  # measured by the benchmark; here only "not a new take-off"
 
-    rows = list(csv.DictReader((folder / "sample_building_mapping.csv").open(encoding="utf-8")))
+    saved = (folder / "sample_building_mapping.csv").read_bytes()
+    assert saved.startswith(b"\xef\xbb\xbf")  # a BOM, as the CLI writes it: Excel reads the Chinese right
+    rows = list(csv.DictReader(saved.decode("utf-8-sig").splitlines()))
     assert [(r["material"], r["factor_id"]) for r in rows] == [("钢质门", "gbt51366:D:steel_average")]
 
     out = folder / "cli"
@@ -103,7 +105,7 @@ def test_mapping_edit_keeps_other_rows_and_columns(folder: Path) -> None:
     )
     ws = Workspace(folder)
     ws.set_factor(SAMPLE, "外墙涂料", "gbt51366:D:steel_average", "set here")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert rows[0] == {
         "material": "C30混凝土",
         "factor_id": "gbt51366:D:concrete_c30",
@@ -113,7 +115,7 @@ def test_mapping_edit_keeps_other_rows_and_columns(folder: Path) -> None:
     }
     assert rows[1]["factor_id"] == "gbt51366:D:steel_average" and rows[1]["fill_fraction"] == "0.5"
     ws.set_factor(SAMPLE, "外墙涂料", None, "")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert rows[1]["factor_id"] == "" and rows[1]["fill_fraction"] == "0.5"  # the adjustment stays
     assert not list(folder.glob(".*.part"))
 

@@ -11,12 +11,11 @@ characters, and every file is written whole, through a temporary file moved into
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +25,7 @@ from embodied.errors import InputError
 from embodied.matching.normalize import normalize
 from embodied.project import ProjectSettings, set_values, validate_text
 from embodied.project.loading import PROJECT_FILE
-from embodied.report.files import atomic
+from embodied.report.files import Document, atomic, write
 
 SUFFIXES = (".ifc", ".ifczip")
 MAPPING_COLUMNS = ("material", "factor_id", "note")
@@ -161,8 +160,9 @@ class Workspace:
         return path if path.is_file() and self._inside(path) else None
 
     def set_factor(self, model_name: str, material: str, factor_id: str | None, note: str) -> Path:
-        """Map `material` to `factor_id` in the model's mapping file (None: remove the mapping), keeping
-        every other row and column as it was; written whole or not at all."""
+        """Map `material` to `factor_id` in the model's mapping file (None: remove the mapping; a row
+        that also adjusts or confirms stays, without a factor), keeping every other row and column as
+        it was; written whole or not at all, as the CLI writes its mapping file (UTF-8 with a BOM)."""
         path = self.mapping_path(model_name)
         with self.lock:
             header, rows = _read_rows(path) if path.is_file() else (list(MAPPING_COLUMNS), [])
@@ -174,8 +174,6 @@ class Workspace:
             placed = False
             for row in rows:
                 if normalize(row.get("material", "")) == key and not row.get("classification", "").strip():
-                    if placed:
-                        continue  # one row per material: an older duplicate goes
                     row = {
                         **row,
                         "factor_id": factor_id or "",
@@ -187,8 +185,7 @@ class Workspace:
                 kept.append(row)
             if not placed and factor_id:
                 kept.append({"material": material, "factor_id": factor_id, "note": note})
-            with atomic(path) as tmp:
-                tmp.write_text(_write_rows(header, kept), encoding="utf-8")
+            write(Document("mapping", tuple(header), kept, {}), path)  # whole, with a BOM for Excel
         return path
 
 
@@ -202,12 +199,3 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     header = [h.strip() for h in reader.fieldnames or []]
     rows = [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
     return header, rows
-
-
-def _write_rows(header: Iterable[str], rows: Iterable[Mapping[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: row.get(k, "") for k in header})
-    return buffer.getvalue()
